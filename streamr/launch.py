@@ -1,0 +1,100 @@
+"""From a parsed job to a running runner: picking the runner, handing it the
+job's options, and the command-line wrapper that turns user mistakes into one
+line and an exit status."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from streamr.errors import MalformedRecordError, UsageError
+from streamr.options import OPTIONS, OptionValueError
+from streamr.runners import runner_class
+from streamr.step import StepFailedException
+
+__all__ = ["make_runner", "run_job_from_command_line", "set_up_logging"]
+
+log = logging.getLogger("streamr")
+
+
+def set_up_logging(quiet: bool = False, verbose: bool = False, stream=None) -> None:
+    """Send ``streamr`` and ``__main__`` log records to *stream* (stderr):
+    INFO and up, DEBUG with *verbose*, only errors with *quiet*."""
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("streamr", "__main__"):
+        logger = logging.getLogger(name)
+        logger.handlers = [h for h in logger.handlers if not getattr(h, "_streamr", False)]
+        handler._streamr = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def _cli_option_values(job) -> dict:
+    return {opt.name: getattr(job.options, opt.name, None) for opt in OPTIONS
+            if getattr(job.options, opt.name, None) is not None}
+
+
+def runner_kwargs(job) -> dict:
+    """Everything a runner needs from *job*: its class and script, steps,
+    inputs, output, config paths, the job class's option values and the
+    command line's."""
+    return {
+        "job_class": type(job),
+        "mr_job_script": job.mr_job_script(),
+        "steps": job._steps_desc(),
+        "input_paths": list(job.options.args),
+        "output_dir": job.options.output_dir,
+        "conf_paths": job.options.conf_paths,
+        "extra_args": job.task_args(),
+        "job": job,
+        "stdin": job.stdin,
+        "job_options": job.job_runner_options(),
+        "cli_options": _cli_option_values(job),
+    }
+
+
+def make_runner(job):
+    """A runner for *job*, of the class ``-r`` names (inline by default)."""
+    alias = job.options.runner or "inline"
+    return runner_class(alias)(**runner_kwargs(job))
+
+
+def _exit(message: str, status: int) -> None:
+    sys.stderr.write(message.rstrip() + "\n")
+    sys.exit(status)
+
+
+def run_job_from_command_line(job) -> None:
+    """What ``python myjob.py [args]`` does when not in task mode."""
+    opts = job.options
+    set_up_logging(quiet=opts.quiet, verbose=opts.verbose)
+    cat_output = opts.cat_output if opts.cat_output is not None else not opts.output_dir
+    prog = job.arg_parser.prog
+    try:
+        with make_runner(job) as runner:
+            try:
+                runner.run()
+            except StepFailedException as exc:
+                cause = getattr(exc, "__cause__", None)
+                log.error(str(exc))
+                if getattr(exc, "show_traceback", False) and cause is not None:
+                    sys.stderr.write("".join(traceback.format_exception(
+                        type(cause), cause, cause.__traceback__)))
+                sys.exit(1)
+            if cat_output:
+                out = job.stdout
+                for chunk in runner.cat_output():
+                    out.write(chunk)
+                out.flush()
+    except (UsageError, OptionValueError) as exc:
+        _exit("%s: error: %s" % (prog, exc), 2)
+    except MalformedRecordError as exc:
+        _exit("%s: error: %s" % (prog, exc), 1)
+    except KeyboardInterrupt:
+        _exit("%s: interrupted; temporary files removed" % prog, 130)
+    except BrokenPipeError:
+        sys.exit(1)

@@ -1,0 +1,89 @@
+"""Turning lines into (key, value) pairs and back, keeping track of where
+each line came from so that a failure can name the file and line.
+
+Both task mode (a job reading stdin under Hadoop streaming or the local
+runner) and the inline runner go through these functions.
+
+This module runs inside tasks: standard library only, importable on 3.9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Callable
+
+from streamr.errors import MalformedRecordError
+
+__all__ = ["Position", "decode_lines", "split_key", "to_lines"]
+
+
+class Position:
+    """Where the record being processed came from: a file (or stream) name
+    and the 1-based number of the line being read."""
+
+    __slots__ = ("line", "source")
+
+    def __init__(self, source: str | None = None, line: int = 0):
+        self.source = source
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.line:
+            return "%s line %d" % (self.source or "input", self.line)
+        return self.source or "input"
+
+
+def _protocol_name(read: Callable) -> str:
+    owner = getattr(read, "__self__", None)
+    return type(owner).__name__ if owner is not None else getattr(read, "__name__", "protocol")
+
+
+def decode_lines(lines: Iterable[bytes], read: Callable, position: Position,
+                 on_malformed: Callable[[MalformedRecordError], None] | None = None,
+                 ) -> Iterator[tuple]:
+    """Decode each line (trailing ``\\r\\n`` removed) with *read*, counting
+    lines in *position*. A line *read* refuses raises
+    :class:`MalformedRecordError`, or is passed to *on_malformed* and skipped
+    when that is given."""
+    line_num = position.line
+    for line in lines:
+        line_num += 1
+        position.line = line_num
+        try:
+            pair = read(line.rstrip(b"\r\n"))
+        except Exception as exc:
+            error = MalformedRecordError(_protocol_name(read), position.source, line_num,
+                                         _reason(exc))
+            if on_malformed is None:
+                raise error from exc
+            on_malformed(error)
+            continue
+        yield pair
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValueError) and "unpack" in str(exc):
+        return "no tab between key and value"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def to_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-split a stream of byte chunks into lines (each keeping its
+    ``\\n``, except perhaps the last)."""
+    leftover = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        parts = (leftover + chunk).split(b"\n")
+        leftover = parts.pop()
+        for part in parts:
+            yield part + b"\n"
+    if leftover:
+        yield leftover
+
+
+def split_key(line: bytes) -> bytes:
+    """The sort key of an encoded record: everything before the first tab
+    (the whole line when it has none), without the newline."""
+    return line.split(b"\t", 1)[0].rstrip(b"\r\n")

@@ -1,0 +1,231 @@
+"""What every runner does: merge its options from all sources, check the
+inputs, keep a temporary directory, run steps (subclasses say how), report
+counters, hand back the output, and clean up."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import shutil
+import tempfile
+import time
+from datetime import datetime
+
+from streamr.conf import load_runner_options
+from streamr.errors import UsageError
+from streamr.inputs import expand_input_paths, is_compressed, open_input
+from streamr.options import OPTIONS, OptionValueError, options_for_runner
+from streamr.runners.workdir import WorkingDir
+
+__all__ = ["MRJobRunner"]
+
+log = logging.getLogger(__name__)
+
+# settings that come from the job class and are not runner options
+JOB_SETTINGS = ("partitioner", "sort_values", "hadoop_input_format",
+                "hadoop_output_format", "libjars")
+_CHUNK = 1 << 16
+
+
+class MRJobRunner:
+    """Base class of runners. Use as a context manager::
+
+        with job.make_runner() as runner:
+            runner.run()
+            for key, value in job.parse_output(runner.cat_output()):
+                ...
+    """
+
+    #: name given to ``-r``; set by each subclass
+    alias = ""
+
+    def __init__(self, job_class=None, mr_job_script=None, steps=None, input_paths=(),
+                 output_dir=None, conf_paths=None, extra_args=(), job=None, stdin=None,
+                 job_options=None, cli_options=None, mrjob_cls=None, **kwargs):
+        self._job_class = job_class or mrjob_cls
+        self._script = mr_job_script or (self._job_class.mr_job_script()
+                                         if self._job_class else None)
+        self._steps = list(steps or [])
+        self._input_paths = list(input_paths) or ["-"]
+        self._output_dir = output_dir
+        self._extra_args = list(extra_args)
+        self._job = job
+        self._stdin = stdin
+        job_options = dict(job_options or {})
+        self._job_settings = {name: job_options.pop(name, None) for name in JOB_SETTINGS}
+        cli = dict(cli_options or {})
+        cli.update(kwargs)
+        self._opts = self._merge_options(conf_paths, job_options, cli)
+        self._counters: list = []
+        self._ran = False
+        self._local_tmp_dir = None
+        self._job_key = self._make_job_key()
+        self._working_dir = WorkingDir()
+
+    # --- options --------------------------------------------------------------------
+
+    def _merge_options(self, conf_paths, job_options: dict, cli: dict) -> dict:
+        known = {opt.name: opt for opt in OPTIONS}
+        accepted = {opt.name for opt in options_for_runner(self.alias)}
+        for name in cli:
+            if name not in known:
+                raise TypeError("%s got an unknown option %r" % (type(self).__name__, name))
+        levels = [("default", {o.name: o.default for o in OPTIONS})]
+        levels += load_runner_options(self.alias, conf_paths)
+        levels += [("job class", job_options), ("command line", cli)]
+        values: dict = {name: [] for name in known}
+        for source, level in levels:
+            for name, value in level.items():
+                opt = known.get(name)
+                if opt is None:
+                    log.warning("%s: %s is not an option; ignored", source, name)
+                    continue
+                if name not in accepted and value not in (None, [], {}) and source != "default":
+                    log.warning("%s: the %s runner does not use %s; ignored",
+                                source, self.alias, name)
+                    continue
+                try:
+                    values[name].append(opt.check(value, where=source))
+                except OptionValueError as exc:
+                    raise UsageError(str(exc)) from None
+        return {name: known[name].combine_values(vals) for name, vals in values.items()}
+
+    @property
+    def options(self) -> dict:
+        """The effective option values (read-only copy)."""
+        return dict(self._opts)
+
+    # --- names and places --------------------------------------------------------------
+
+    def _make_job_key(self) -> str:
+        label = self._opts.get("label") or (
+            os.path.splitext(os.path.basename(self._script))[0] if self._script else "no_script")
+        try:
+            owner = self._opts.get("owner") or getpass.getuser()
+        except Exception:
+            owner = "no_user"
+        now = datetime.now()
+        return "%s.%s.%s.%06d" % (label, owner, now.strftime("%Y%m%d.%H%M%S"), now.microsecond)
+
+    def get_job_key(self) -> str:
+        """Unique name of this run (label, owner, time)."""
+        return self._job_key
+
+    def _tmp_dir(self) -> str:
+        if self._local_tmp_dir is None:
+            base = self._opts.get("local_tmp_dir")
+            if base:
+                os.makedirs(base, exist_ok=True)
+            self._local_tmp_dir = tempfile.mkdtemp(prefix=self._job_key + ".", dir=base or None)
+            log.debug("temporary files in %s", self._local_tmp_dir)
+        return self._local_tmp_dir
+
+    def get_output_dir(self) -> str:
+        """Where the final output part files are (or will be)."""
+        if self._output_dir is None:
+            self._output_dir = os.path.join(self._tmp_dir(), "output")
+        return self._output_dir
+
+    def _plan_working_dir(self) -> None:
+        for path in self._opts.get("files") or []:
+            self._working_dir.add("file", path)
+        for path in self._opts.get("dirs") or []:
+            self._working_dir.add("dir", path)
+        for path in self._opts.get("archives") or []:
+            self._working_dir.add("archive", path)
+        if self._job is not None:
+            for path in self._job.file_arg_paths():
+                self._working_dir.add("file", path)
+        self._working_dir.check_sources()
+
+    def _task_args_base(self) -> list:
+        """Pass-through and file arguments every task gets."""
+        if self._job is None:
+            return list(self._extra_args)
+        names = {path: name for _, path, name in self._working_dir.entries("file")}
+
+        def rename(path):
+            return names.get(os.path.expanduser(os.path.expandvars(path)),
+                             os.path.basename(path))
+
+        return self._job.task_args(rename_file=rename)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run every step of the job. Raises on failure."""
+        if self._ran:
+            raise RuntimeError("a runner runs its job once; make a new runner")
+        self._ran = True
+        if not self._steps:
+            raise UsageError("the job has no steps")
+        self._check_options()
+        started = time.time()
+        self._run()
+        self._log_counters()
+        log.debug("job finished in %.1fs", time.time() - started)
+
+    def _check_options(self) -> None:
+        """Hook for runners to refuse option combinations they cannot run."""
+
+    def _run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _expanded_inputs(self) -> list:
+        return expand_input_paths(self._input_paths, check=self._opts["check_input_paths"])
+
+    def counters(self) -> list:
+        """Counters of each step: ``[{group: {counter: amount}}, ...]``."""
+        return [dict((g, dict(c)) for g, c in step.items()) for step in self._counters]
+
+    def _log_counters(self) -> None:
+        for num, counters in enumerate(self._counters):
+            if not counters:
+                continue
+            total = sum(len(c) for c in counters.values())
+            lines = ["Counters: %d" % total]
+            for group in sorted(counters):
+                lines.append("\t%s" % group)
+                for name in sorted(counters[group]):
+                    lines.append("\t\t%s=%d" % (name, counters[group][name]))
+            prefix = "Step %d of %d: " % (num + 1, len(self._steps)) if len(self._steps) > 1 else ""
+            log.info("%s%s", prefix, "\n".join(lines))
+
+    def cat_output(self):
+        """The job's output as byte chunks: every part file of the output
+        directory in name order, decompressed, skipping hidden files
+        (``_SUCCESS``, ``.crc``)."""
+        out_dir = self.get_output_dir()
+        if not os.path.isdir(out_dir):
+            return
+        for name in sorted(os.listdir(out_dir)):
+            path = os.path.join(out_dir, name)
+            if name.startswith(("_", ".")) or not os.path.isfile(path):
+                continue
+            if os.path.getsize(path) == 0:
+                continue
+            with (open_input(path) if is_compressed(path) else open(path, "rb")) as stream:
+                while True:
+                    chunk = stream.read(_CHUNK)
+                    if not chunk:
+                        break
+                    yield chunk
+
+    def cleanup(self, mode=None) -> None:
+        """Remove what *mode* (a list of cleanup modes; default: the
+        ``cleanup`` option) says: for local runners, the temporary dir."""
+        modes = set(mode if mode is not None else self._opts["cleanup"])
+        if modes & {"ALL", "LOCAL_TMP", "TMP"} and self._local_tmp_dir:
+            shutil.rmtree(self._local_tmp_dir, ignore_errors=True)
+            self._local_tmp_dir = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or exc_type is KeyboardInterrupt:
+            self.cleanup()
+        else:
+            self.cleanup(self._opts["cleanup_on_failure"])
+        return False

@@ -1,0 +1,380 @@
+"""The inline runner (``-r inline``): every step in this process.
+
+It is built for unit tests and debugging, yet behaves like a cluster where a
+job could tell the difference: input is cut into several map tasks, every
+record between tasks and steps goes through the protocols (so tuples come
+back as lists), map output is sorted by its encoded key bytes (whole line
+with ``SORT_VALUES``) and spread over several reduce tasks, each task gets a
+fresh job instance, Hadoop's environment variables and a working directory
+holding the job's files. Counters are summed over tasks.
+
+Shell commands (``*_cmd``, ``*_pre_filter``, ``setup``) and jar steps need
+other processes: use ``-r local`` or ``-r emr`` for those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+
+from streamr.compat import jobconf_from_dict
+from streamr.errors import MalformedRecordError, TaskFailure, UsageError
+from streamr.inputs import is_compressed, open_input
+from streamr.options import option
+from streamr.records import Position, decode_lines, split_key
+from streamr.runners.base import MRJobRunner
+
+__all__ = ["InlineRunner"]
+
+log = logging.getLogger(__name__)
+
+#: map tasks per step when no split size is set (input permitting)
+DEFAULT_MAP_TASKS = 4
+#: reduce tasks per step unless ``mapreduce.job.reduces`` says otherwise
+DEFAULT_REDUCE_TASKS = 2
+
+
+class Source:
+    """Lines of one input (a file, stdin, or a previous step's part)."""
+
+    def __init__(self, name: str, uri: str, lines: list, compressed: bool = False):
+        self.name = name
+        self.uri = uri
+        self.lines = lines
+        self.compressed = compressed
+        self.size = sum(map(len, lines))
+
+
+class Split:
+    """The input of one map task: a run of lines of one source."""
+
+    def __init__(self, source: Source, lines: list, start: int, first_line: int):
+        self.source = source
+        self.lines = lines
+        self.start = start
+        self.length = sum(map(len, lines))
+        self.first_line = first_line
+
+
+def plan_splits(sources: list, target: int, max_size: int | None) -> list:
+    """Cut *sources* into about *target* splits of similar size (compressed
+    inputs stay whole; no split is bigger than *max_size* when given)."""
+    whole = [s for s in sources if s.compressed]
+    total = sum(s.size for s in sources if not s.compressed)
+    size = max(1, total // max(target - len(whole), 1))
+    if max_size:
+        size = min(size, max_size)
+    splits = []
+    for source in sources:
+        if source.compressed or not source.lines:
+            splits.append(Split(source, source.lines, 0, 1))
+            continue
+        begin, offset, start, acc = 0, 0, 0, 0
+        for index, line in enumerate(source.lines):
+            if acc >= size:
+                splits.append(Split(source, source.lines[begin:index], start, begin + 1))
+                begin, start, acc = index, offset, 0
+            acc += len(line)
+            offset += len(line)
+        splits.append(Split(source, source.lines[begin:], start, begin + 1))
+    return splits
+
+
+def partition_sorted(records: list, parts: int) -> list:
+    """Cut sorted *records* into *parts* runs of similar byte size, never
+    putting one key in two runs. Concatenated, the runs are the sorted input,
+    so output order matches one big reducer's."""
+    if parts <= 1 or not records:
+        return [records] + [[] for _ in range(parts - 1)]
+    total = sum(map(len, records))
+    runs, begin, acc = [], 0, 0
+    index = 0
+    count = len(records)
+    while index < count and len(runs) < parts - 1:
+        acc += len(records[index])
+        index += 1
+        if acc >= total * (len(runs) + 1) / parts:
+            key = split_key(records[index - 1])
+            while index < count and split_key(records[index]) == key:
+                acc += len(records[index])
+                index += 1
+            runs.append(records[begin:index])
+            begin = index
+    runs.append(records[begin:])
+    while len(runs) < parts:
+        runs.append([])
+    return runs
+
+
+class _Counters:
+    def __init__(self):
+        self.groups: dict = {}
+
+    def add(self, group: str, name: str, amount: int) -> None:
+        counters = self.groups.setdefault(group, {})
+        counters[name] = counters.get(name, 0) + amount
+
+    def absorb_stderr(self, data: bytes) -> None:
+        """Take counters out of a task's stderr; pass other lines on."""
+        passthrough = []
+        for line in data.splitlines(True):
+            if line.startswith(b"reporter:counter:"):
+                fields = line[len(b"reporter:counter:"):].rstrip(b"\r\n").decode(
+                    "utf_8", "replace").rsplit(",", 2)
+                if len(fields) == 3:
+                    try:
+                        self.add(fields[0], fields[1], int(fields[2]))
+                        continue
+                    except ValueError:
+                        pass
+            elif line.startswith(b"reporter:status:"):
+                log.debug("status: %s", line[16:].decode("utf_8", "replace").rstrip())
+                continue
+            passthrough.append(line)
+        if passthrough:
+            err = getattr(sys.stderr, "buffer", None)
+            if err is not None:
+                err.write(b"".join(passthrough))
+                err.flush()
+            else:
+                sys.stderr.write(b"".join(passthrough).decode("utf_8", "replace"))
+
+
+@contextlib.contextmanager
+def _task_context(env: dict, working_dir: str):
+    """Run a task as if in its own process: environment, cwd, sys.path, and
+    stray prints to stdout sent to stderr (on a cluster they would corrupt
+    the output)."""
+    saved_env = os.environ.copy()
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    os.environ.update(env)
+    os.chdir(working_dir)
+    sys.path.insert(0, working_dir)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+class InlineRunner(MRJobRunner):
+    """Runs all steps of the job in the current process. See the module
+    docstring."""
+
+    alias = "inline"
+
+    #: set when the job's own code raised: which task, reading what
+    failure: TaskFailure | None = None
+
+    def _check_options(self) -> None:
+        if self._job_class is None:
+            raise UsageError("the inline runner needs the job class (job_class=...)")
+        for num, desc in enumerate(self._steps):
+            if desc.get("type") != "streaming":
+                raise UsageError("step %d is a %s step; the inline runner runs only streaming"
+                                 " steps (try -r local or -r emr)" % (num + 1, desc.get("type")))
+            for kind in ("mapper", "combiner", "reducer"):
+                sub = desc.get(kind) or {}
+                if sub.get("type") == "command" or sub.get("pre_filter"):
+                    raise UsageError("step %d's %s runs a shell command; the inline runner runs"
+                                     " no subprocesses (try -r local)" % (num + 1, kind))
+        for name in ("hadoop_input_format", "hadoop_output_format", "partitioner"):
+            if self._job_settings.get(name) and not self._job_settings.get("sort_values"):
+                log.warning("the inline runner ignores %s (it needs Hadoop)",
+                            name.upper() if name != "partitioner" else "PARTITIONER")
+
+    def _run(self) -> None:
+        self._plan_working_dir()
+        tmp = self._tmp_dir()
+        self._wd = os.path.join(tmp, "wd")
+        self._working_dir.build(self._wd, os.path.join(tmp, "archives"))
+        self._base_args = self._task_args_base()
+        self._job_id = "job_%s_0001" % self._job_key.rsplit(".", 2)[-2].replace(".", "")
+        sources = self._read_inputs()
+        for step_num, desc in enumerate(self._steps):
+            counters = _Counters()
+            self._counters.append(counters.groups)
+            sources = self._run_step(step_num, desc, sources, counters)
+        self._write_output(sources)
+
+    # --- input and output --------------------------------------------------------------
+
+    def _read_inputs(self) -> list:
+        sources = []
+        for path in self._expanded_inputs():
+            if path == "-":
+                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+                sources.append(Source("<stdin>", "-", list(stream)))
+                continue
+            with open_input(path) as handle:
+                lines = handle.readlines()
+            uri = path if "://" in path else "file://" + os.path.abspath(path)
+            sources.append(Source(path, uri, lines, is_compressed(path)))
+        return sources
+
+    def _write_output(self, sources: list) -> None:
+        out_dir = self.get_output_dir()
+        if "://" in out_dir:
+            raise UsageError("the inline runner writes output to local directories only")
+        os.makedirs(out_dir, exist_ok=True)
+        for name in os.listdir(out_dir):
+            if name.startswith("part-"):
+                raise UsageError("output directory %s already holds output; remove it or"
+                                 " choose another" % out_dir)
+        for num, source in enumerate(sources):
+            with open(os.path.join(out_dir, "part-%05d" % num), "wb") as handle:
+                for line in source.lines:
+                    handle.write(line)
+                    handle.write(b"\n")
+        open(os.path.join(out_dir, "_SUCCESS"), "wb").close()
+
+    # --- one step ---------------------------------------------------------------------------
+
+    def _step_jobconf(self, desc: dict) -> dict:
+        jobconf = dict(self._opts["jobconf"] or {})
+        jobconf.update(desc.get("jobconf") or {})
+        return {k: str(v) for k, v in jobconf.items()}
+
+    def _run_step(self, step_num: int, desc: dict, sources: list, counters: _Counters) -> list:
+        jobconf = self._step_jobconf(desc)
+        max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
+        reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
+        num_reducers = int(reduces) if reduces is not None else DEFAULT_REDUCE_TASKS
+        has_reducer = "reducer" in desc and num_reducers > 0
+
+        if step_num == 0 and desc.get("input_manifest"):
+            splits = [Split(s, [], 0, 1) for s in sources]
+        else:
+            splits = plan_splits(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
+
+        map_outputs = []
+        for task_num, split in enumerate(splits):
+            if "mapper" in desc:
+                output = self._map_task(step_num, task_num, split, desc, jobconf, counters)
+            else:
+                output = [line.rstrip(b"\r\n") for line in split.lines]
+            if "combiner" in desc and has_reducer:
+                output = self._combine_task(step_num, task_num, output, jobconf, counters)
+            map_outputs.append(output)
+
+        if not has_reducer:
+            return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
+                    for num, out in enumerate(map_outputs)]
+
+        records = [line for output in map_outputs for line in output]
+        if self._job_settings.get("sort_values"):
+            records.sort()
+        else:
+            records.sort(key=split_key)
+        outputs = []
+        for task_num, part in enumerate(partition_sorted(records, num_reducers)):
+            outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
+        return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
+                for num, out in enumerate(outputs)]
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    def _task_env(self, kind: str, step_num: int, task_num: int, jobconf: dict,
+                  split: Split | None = None) -> dict:
+        letter = "m" if kind != "reducer" else "r"
+        env = {name.replace(".", "_"): value for name, value in jobconf.items()}
+        env.update({
+            "mapreduce_job_id": self._job_id,
+            "mapreduce_task_partition": str(task_num),
+            "mapreduce_task_ismap": "true" if letter == "m" else "false",
+            "mapreduce_task_id": "task_%s_%s_%06d" % (self._job_id[4:], letter, task_num),
+            "mapreduce_task_attempt_id": "attempt_%s_%s_%06d_0" % (
+                self._job_id[4:], letter, task_num),
+        })
+        if split is not None and split.source.uri:
+            env.update({
+                "mapreduce_map_input_file": split.source.uri,
+                "mapreduce_map_input_start": str(split.start),
+                "mapreduce_map_input_length": str(split.length),
+            })
+        env.update(self._opts["cmdenv"] or {})
+        return env
+
+    def _new_task_job(self, step_num: int, kind: str, extra: tuple = ()):
+        args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)
+        return self._job_class(args).sandbox()
+
+    def _on_malformed(self, counters: _Counters):
+        if not self._opts["skip_malformed_records"]:
+            return None
+
+        def skip(error: MalformedRecordError) -> None:
+            counters.add("streamr", "malformed records skipped", 1)
+            log.warning("skipped %s", error)
+
+        return skip
+
+    def _run_task(self, kind, step_num, task_num, env, counters, position, work, extra=()):
+        with _task_context(env, self._wd):
+            task = self._new_task_job(step_num, kind, extra)
+            try:
+                return work(task)
+            except MalformedRecordError:
+                raise
+            except Exception as exc:
+                self.failure = TaskFailure(step_num, len(self._steps), kind, task_num,
+                                           str(position) if position.source else None)
+                if hasattr(exc, "add_note"):
+                    exc.add_note(str(self.failure))
+                raise
+            finally:
+                counters.absorb_stderr(task.stderr.getvalue())
+
+    def _map_task(self, step_num, task_num, split, desc, jobconf, counters) -> list:
+        env = self._task_env("mapper", step_num, task_num, jobconf, split)
+        position = Position(split.source.name, split.first_line - 1)
+        extra: tuple = ()
+        if step_num == 0 and desc.get("input_manifest"):
+            path = split.source.name
+            extra = (path, split.source.uri or path)
+
+        def work(task):
+            read, write = task.pick_protocols(step_num, "mapper")
+            if extra:
+                pairs = task.map_pairs(iter(()), step_num)
+            else:
+                pairs = task.map_pairs(decode_lines(split.lines, read, position,
+                                                    self._on_malformed(counters)), step_num)
+            return [write(k, v) for k, v in pairs]
+
+        return self._run_task("mapper", step_num, task_num, env, counters, position, work, extra)
+
+    def _combine_task(self, step_num, task_num, lines, jobconf, counters) -> list:
+        env = self._task_env("combiner", step_num, task_num, jobconf)
+        lines = sorted(lines) if self._job_settings.get("sort_values") else sorted(
+            lines, key=split_key)
+        position = Position("sorted output of map task %d of step %d" % (task_num, step_num + 1))
+
+        def work(task):
+            read, write = task.pick_protocols(step_num, "combiner")
+            pairs = decode_lines(lines, read, position, self._on_malformed(counters))
+            return [write(k, v) for k, v in task.combine_pairs(pairs, step_num)]
+
+        return self._run_task("combiner", step_num, task_num, env, counters, position, work)
+
+    def _reduce_task(self, step_num, task_num, lines, jobconf, counters) -> list:
+        env = self._task_env("reducer", step_num, task_num, jobconf)
+        position = Position("sorted input of reduce task %d of step %d" % (task_num, step_num + 1))
+
+        def work(task):
+            read, write = task.pick_protocols(step_num, "reducer")
+            pairs = decode_lines(lines, read, position, self._on_malformed(counters))
+            return [write(k, v) for k, v in task.reduce_pairs(pairs, step_num)]
+
+        return self._run_task("reducer", step_num, task_num, env, counters, position, work)
+
+
+# keep the option table honest: the inline runner reads these
+for _name in ("cmdenv", "jobconf", "files", "dirs", "archives", "skip_malformed_records"):
+    assert "inline" in option(_name).runners
