@@ -491,7 +491,8 @@ class MRJob:
         """Lines of the task's input: the files named as arguments, else stdin."""
         paths = self.options.args or ["-"]
         for path in paths:
-            position.source = ("<stdin>" if path == "-" else path)
+            if path != "-" or not position.source:
+                position.source = "<stdin>" if path == "-" else path
             position.line = 0
             if path == "-":
                 yield from self.stdin

@@ -5,6 +5,7 @@ line and an exit status."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 
@@ -63,6 +64,21 @@ def make_runner(job):
     return runner_class(alias)(**runner_kwargs(job))
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def job_traceback(exc: BaseException) -> str:
+    """The traceback of *exc* without streamr's own frames (the ones
+    between the runner and the job's code), and without added notes."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR)]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    notes = getattr(exc, "__notes__", None) or []
+    return "".join(line for line in lines if line.rstrip("\n") not in notes)
+
+
 def _exit(message: str, status: int) -> None:
     sys.stderr.write(message.rstrip() + "\n")
     sys.exit(status)
@@ -79,11 +95,17 @@ def run_job_from_command_line(job) -> None:
             try:
                 runner.run()
             except StepFailedException as exc:
-                cause = getattr(exc, "__cause__", None)
                 log.error(str(exc))
-                if getattr(exc, "show_traceback", False) and cause is not None:
-                    sys.stderr.write("".join(traceback.format_exception(
-                        type(cause), cause, cause.__traceback__)))
+                sys.exit(1)
+            except (UsageError, OptionValueError, MalformedRecordError):
+                raise
+            except Exception as exc:
+                failure = getattr(runner, "failure", None)
+                if failure is None:
+                    raise  # a bug in streamr: keep the traceback
+                # the job's own code raised: its traceback, then where it was
+                sys.stderr.write(job_traceback(exc))
+                log.error(str(failure))
                 sys.exit(1)
             if cat_output:
                 out = job.stdout

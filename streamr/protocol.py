@@ -83,14 +83,14 @@ class _KeyCachingProtocol:
         return self._dumps(key) + b"\t" + self._dumps(value)
 
 
-class StandardJSONProtocol(_KeyCachingProtocol):
+class JSONProtocol(_KeyCachingProtocol):
     """Key and value as JSON (standard library ``json``), joined by a tab."""
 
     _loads = staticmethod(_loads_json)
     _dumps = staticmethod(_dumps_json)
 
 
-class StandardJSONValueProtocol:
+class JSONValueProtocol:
     """Value as one JSON document per line; the key is ``None`` on read and
     dropped on write."""
 
@@ -101,10 +101,9 @@ class StandardJSONValueProtocol:
         return _dumps_json(value)
 
 
-#: The default internal and output protocol.
-JSONProtocol = StandardJSONProtocol
-#: JSON value per line, key ignored.
-JSONValueProtocol = StandardJSONValueProtocol
+#: The same protocols under the names mrjob gives its standard-library versions.
+StandardJSONProtocol = JSONProtocol
+StandardJSONValueProtocol = JSONValueProtocol
 
 
 class PickleProtocol(_KeyCachingProtocol):
@@ -202,18 +201,36 @@ _SAFE_NODES = (
 )
 
 
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) \
+        and not isinstance(node.value, bool)
+
+
 def safe_eval(text: str) -> object:
     """Evaluate the ``repr()`` of a basic value: literals, containers, and the
     calls ``set()``, ``frozenset(...)``, ``range(...)``. Anything else
     (attribute access, other names or calls) raises ``ValueError``."""
-    tree = ast.parse(text.strip(), mode="eval")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ValueError("not a basic value: %r (%s)" % (text, exc.msg)) from None
+    call_names = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in _SAFE_CALLS) \
                     or node.keywords:
                 raise ValueError("not a basic value: %r" % text)
         elif isinstance(node, ast.Name):
-            if node.id not in _SAFE_CALLS and node.id not in _SAFE_NAMES:
+            if node.id not in _SAFE_NAMES and not (
+                    node.id in _SAFE_CALLS and id(node) in call_names):
+                raise ValueError("not a basic value: %r" % text)
+        elif isinstance(node, ast.BinOp):
+            # only complex literals such as (1+2j) combine numbers
+            if not (_is_number(node.left) and _is_number(node.right)
+                    and isinstance(node.right, ast.Constant)
+                    and isinstance(node.right.value, complex)):
                 raise ValueError("not a basic value: %r" % text)
         elif not isinstance(node, _SAFE_NODES):
             raise ValueError("not a basic value: %r" % text)
