@@ -11,11 +11,20 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Any, Callable
 
-__all__ = ["JobArgumentParser", "add_job_switches", "args_for_task", "parse_name_value"]
+__all__ = [
+    "JobArgumentParser",
+    "add_job_switches",
+    "args_for_task",
+    "parse_name_value",
+    "switch_parser",
+    "switch_repeats",
+    "switch_value",
+]
 
 
 class JobArgumentParser(argparse.ArgumentParser):
@@ -75,6 +84,8 @@ def add_job_switches(parser: argparse.ArgumentParser, options: tuple) -> None:
     task.add_argument("--reducer", dest="run_reducer", action="store_true", default=False,
                       help="run the reducer of step N on stdin")
 
+    task.add_argument("--local-task", dest="local_task", metavar="SPEC", help=argparse.SUPPRESS)
+
     runner = parser.add_argument_group("runner options (also settable in config files)")
     for opt in options:
         _add_option_switch(runner, opt)
@@ -89,17 +100,89 @@ def _add_option_switch(group: Any, opt: Any) -> None:
         if opt.false_switch:
             group.add_argument(opt.false_switch, dest=opt.name, action="store_false",
                                default=None, help="do not: " + opt.help)
-    elif opt.kind in ("dict", "env"):
-        group.add_argument(*opt.switches, action="append", type=parse_name_value,
-                           metavar=opt.metavar or "NAME=VALUE", **common)
-    elif opt.kind == "path_list":
-        group.add_argument(*opt.switches, action="append", type=_split_commas,
-                           metavar=opt.metavar or "PATH", **common)
-    elif opt.kind in ("list", "cleanup"):
-        group.add_argument(*opt.switches, action="append", metavar=opt.metavar or "VALUE",
-                           **common)
-    else:
-        group.add_argument(*opt.switches, metavar=opt.metavar or opt.kind.upper(), **common)
+        return
+    kwargs = dict(common, metavar=switch_metavar(opt))
+    parse = switch_parser(opt)
+    if parse is not None:
+        kwargs["type"] = parse
+    if switch_repeats(opt):
+        kwargs["action"] = "append"
+    group.add_argument(*opt.switches, **kwargs)
+
+
+def parse_name_json(text: str) -> tuple:
+    """``NAME=VALUE`` as a pair, VALUE read as JSON when it is JSON (else
+    kept as a string); used by ``--extra-cluster-param``."""
+    name, value = parse_name_value(text)
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value
+
+
+def parse_json_mappings(text: str) -> list:
+    """A JSON object or list of objects, as a list; used by switches of
+    options that take structures (``--emr-configuration``)."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("expected JSON, got %r (%s)" % (text, exc)) from None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise argparse.ArgumentTypeError("expected a JSON object or a list of objects,"
+                                         " got %r" % text)
+    return value
+
+
+# what turns one occurrence of a switch's text into a piece of the value
+_SWITCH_PARSERS: dict = {
+    "dict": parse_name_value,
+    "env": parse_name_value,
+    "json_dict": parse_name_json,
+    "path_list": _split_commas,
+    "json_list": parse_json_mappings,
+}
+# kinds whose switch may be given several times, each adding to the value
+_REPEATED_KINDS = frozenset({"dict", "env", "json_dict", "list", "path_list", "json_list",
+                             "cleanup"})
+
+
+def switch_parser(opt: Any) -> Callable[[str], Any] | None:
+    """The function that reads one occurrence of *opt*'s switch (``None``:
+    the text as it is; the option's check converts it)."""
+    return _SWITCH_PARSERS.get(opt.kind)
+
+
+def switch_repeats(opt: Any) -> bool:
+    """True when *opt*'s switch may be repeated, each time adding to the value."""
+    return opt.kind in _REPEATED_KINDS
+
+
+def switch_metavar(opt: Any) -> str:
+    if opt.metavar:
+        return opt.metavar
+    if opt.kind in ("dict", "env", "json_dict"):
+        return "NAME=VALUE"
+    if opt.kind == "path_list":
+        return "PATH"
+    if opt.kind in ("list", "cleanup"):
+        return "VALUE"
+    return opt.kind.upper()
+
+
+def switch_value(opt: Any, collected: Any) -> Any:
+    """The option value for what *opt*'s switch collected: pairs from
+    ``-D a=1 -D b=2`` as a dict, comma-split or JSON lists as one list."""
+    if collected is None:
+        return None
+    if opt.kind in ("dict", "env", "json_dict"):
+        return dict(collected)
+    if opt.kind in ("path_list", "json_list"):
+        return [item for group in collected for item in group]
+    if switch_repeats(opt):
+        return list(collected)
+    return collected
 
 
 def normalize_option_values(namespace: argparse.Namespace, options: tuple) -> None:
@@ -107,12 +190,8 @@ def normalize_option_values(namespace: argparse.Namespace, options: tuple) -> No
     ``-D a=1 -D b=2`` into a dict, comma-split path lists into one list."""
     for opt in options:
         value = getattr(namespace, opt.name, None)
-        if value is None:
-            continue
-        if opt.kind in ("dict", "env"):
-            setattr(namespace, opt.name, dict(value))
-        elif opt.kind == "path_list":
-            setattr(namespace, opt.name, [path for group in value for path in group])
+        if value is not None:
+            setattr(namespace, opt.name, switch_value(opt, value))
 
 
 def _switch_of(action: argparse.Action) -> str:

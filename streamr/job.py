@@ -434,7 +434,12 @@ class MRJob:
 
     def _run_task(self, run):
         try:
-            run(self.options.step_num)
+            if self.options.local_task:
+                from streamr.localtask import run_local_task
+
+                run_local_task(self, self.options.local_task)
+            else:
+                run(self.options.step_num)
         except MalformedRecordError as exc:
             sys.stderr.write("streamr: %s\n" % exc)
             sys.exit(1)
@@ -505,9 +510,14 @@ class MRJob:
     def _decoded_input(self, read):
         self._task_position = position = Position(
             jobconf_from_env("mapreduce.map.input.file") or "<stdin>")
+        return decode_lines(self._input_lines(position), read, position,
+                            self._malformed_handler())
+
+    def _malformed_handler(self):
+        """What to do with a line the protocol cannot read: ``None`` (fail)
+        unless the runner asked tasks to skip and count such lines."""
         skip = (jobconf_from_env(SKIP_MALFORMED_PROPERTY) or "").lower() == "true"
-        on_malformed = self._count_malformed if skip else None
-        return decode_lines(self._input_lines(position), read, position, on_malformed)
+        return self._count_malformed if skip else None
 
     def _count_malformed(self, error):
         self.increment_counter("streamr", "malformed records skipped")

@@ -12,6 +12,7 @@ __all__ = ["BUILTIN_RUNNERS", "runner_class", "runner_names"]
 
 BUILTIN_RUNNERS = {
     "inline": "streamr.runners.inline:InlineRunner",
+    "local": "streamr.runners.local:LocalRunner",
 }
 
 ENTRY_POINT_GROUP = "streamr.runners"

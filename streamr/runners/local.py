@@ -1,0 +1,338 @@
+"""The local runner (``-r local``): every task a subprocess, on every core.
+
+Each task runs the job file in task mode, as Hadoop streaming would, with
+Hadoop's environment variables, in a working directory of its own holding
+the job's files, after the ``setup`` commands. Inputs are cut into splits at
+line boundaries; map tasks spill sorted runs (memory stays bounded); reduce
+tasks each merge one contiguous key range, so the part files, read in name
+order, are globally sorted, as the inline runner and mrjob give them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import streamr
+from streamr.compat import jobconf_from_dict
+from streamr.errors import UsageError
+from streamr.job import SKIP_MALFORMED_PROPERTY
+from streamr.runners.base import MRJobRunner
+from streamr.runners.splits import FileSplit, plan_file_splits
+from streamr.runners.taskpool import Task, TaskPool
+from streamr.sortedruns import choose_boundaries, read_index
+from streamr.step import StepFailedException
+
+__all__ = ["LocalRunner"]
+
+log = logging.getLogger(__name__)
+
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file__)))
+#: memory a map task may fill with output before it spills a sorted run
+SPILL_BYTES = 96 << 20
+
+
+class LocalRunner(MRJobRunner):
+    """Runs each task as a subprocess, ``num_cores`` at a time. See the
+    module docstring."""
+
+    alias = "local"
+
+    def _check_options(self) -> None:
+        if not self._script:
+            raise UsageError("the local runner needs the job's script file")
+        for num, desc in enumerate(self._steps):
+            if desc.get("type") != "streaming":
+                raise UsageError("step %d is a %s step; the local runner runs only streaming"
+                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
+        for name in ("hadoop_input_format", "hadoop_output_format"):
+            if self._job_settings.get(name):
+                log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
+
+    # --- setup -------------------------------------------------------------------------
+
+    def _num_cores(self) -> int:
+        return self._opts.get("num_cores") or os.cpu_count() or 1
+
+    def _run(self) -> None:
+        self._plan_working_dir()
+        tmp = self._tmp_dir()
+        self._archive_cache = os.path.join(tmp, "archives")
+        self._job_id = "job_local%s_0001" % self._job_key.rsplit(".", 3)[-2]
+        out_dir = self.get_output_dir()
+        if "://" in out_dir:
+            raise UsageError("the local runner writes output to local directories only")
+        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
+            raise UsageError("output directory %s already holds output; remove it or choose"
+                             " another" % out_dir)
+        staging = os.path.join(out_dir, "_temporary")
+        os.makedirs(staging, exist_ok=True)
+        try:
+            files = self._input_files()
+            for step_num, desc in enumerate(self._steps):
+                last = step_num == len(self._steps) - 1
+                step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
+                os.makedirs(step_out, exist_ok=True)
+                files = self._run_step(step_num, desc, files, step_out)
+            for name in sorted(os.listdir(staging)):
+                os.replace(os.path.join(staging, name), os.path.join(out_dir, name))
+            open(os.path.join(out_dir, "_SUCCESS"), "wb").close()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _input_files(self) -> list:
+        files = []
+        for path in self._expanded_inputs():
+            if path == "-":
+                copy = os.path.join(self._tmp_dir(), "stdin")
+                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+                with open(copy, "wb") as out:
+                    shutil.copyfileobj(stream, out, 1 << 20)
+                files.append((copy, "<stdin>"))
+            else:
+                files.append((os.path.abspath(path), path))
+        return files
+
+    # --- one step -----------------------------------------------------------------------
+
+    def _step_jobconf(self, desc: dict) -> dict:
+        jobconf = dict(self._opts["jobconf"] or {})
+        jobconf.update(desc.get("jobconf") or {})
+        if self._opts["skip_malformed_records"]:
+            jobconf[SKIP_MALFORMED_PROPERTY] = "true"
+        return {k: str(v) for k, v in jobconf.items()}
+
+    def _run_step(self, step_num: int, desc: dict, files: list, step_out: str) -> list:
+        jobconf = self._step_jobconf(desc)
+        step_dir = os.path.join(self._tmp_dir(), "step-%d" % step_num)
+        reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
+        num_reducers = int(reduces) if reduces is not None else self._num_cores()
+        has_reducer = "reducer" in desc and num_reducers > 0
+        max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
+        manifest = step_num == 0 and desc.get("input_manifest")
+        if manifest:
+            splits = [FileSplit(path, 0, os.path.getsize(path), True, label)
+                      for path, label in files]
+        else:
+            splits = plan_file_splits(files, self._num_cores(),
+                                      int(max_split) if max_split else None)
+
+        map_tasks = []
+        for num, split in enumerate(splits):
+            task_dir = os.path.join(step_dir, "map-%05d" % num)
+            os.makedirs(task_dir)
+            spec = {
+                "kind": "map", "step_num": step_num, "run_dir": task_dir,
+                "input": {"path": split.path, "start": split.start, "length": split.length,
+                          "compressed": split.compressed, "label": split.label},
+                "sort_values": bool(self._job_settings.get("sort_values")),
+                "spill_bytes": SPILL_BYTES,
+                "progress_path": os.path.join(task_dir, "progress"),
+                "part_path": None if has_reducer else os.path.join(step_out, "part-%05d" % num),
+            }
+            extra = [split.path, self._uri(split.path)] if manifest else []
+            map_tasks.append(self._task("mapper", step_num, num, task_dir, spec, jobconf,
+                                        split, extra))
+        self._run_tasks(step_num, map_tasks, "mapper", jobconf)
+        if not has_reducer:
+            return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
+                    for n in range(len(splits))]
+
+        runs = []
+        for task in map_tasks:
+            with open(os.path.join(task.dir, "runs.json")) as handle:
+                runs.extend(json.load(handle))
+        bounds = choose_boundaries([read_index(run) for run in runs], num_reducers)
+        bounds += [None] * (num_reducers - 1 - len(bounds))
+        lows = [None] + bounds
+        highs = bounds + [None]
+        reduce_tasks = []
+        for num in range(num_reducers):
+            task_dir = os.path.join(step_dir, "reduce-%05d" % num)
+            os.makedirs(task_dir)
+            empty = num > 0 and lows[num] is None
+            spec = {
+                "kind": "reduce", "step_num": step_num, "task_num": num,
+                "runs": [] if empty else runs,
+                "low": None if lows[num] is None else lows[num].decode("latin_1"),
+                "high": None if highs[num] is None else highs[num].decode("latin_1"),
+                "sort_values": bool(self._job_settings.get("sort_values")),
+                "part_path": os.path.join(step_out, "part-%05d" % num),
+            }
+            reduce_tasks.append(self._task("reducer", step_num, num, task_dir, spec, jobconf))
+        self._run_tasks(step_num, reduce_tasks, "reducer", jobconf)
+        return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
+                for n in range(num_reducers)]
+
+    @staticmethod
+    def _uri(path: str) -> str:
+        return path if "://" in path else "file://" + os.path.abspath(path)
+
+    # --- tasks -------------------------------------------------------------------------
+
+    def _task(self, kind, step_num, num, task_dir, spec, jobconf, split=None, extra=()):
+        spec_path = os.path.join(task_dir, "spec.json")
+        with open(spec_path, "w", encoding="utf_8") as handle:
+            json.dump(spec, handle)
+        letter = "m" if kind == "mapper" else "r"
+        job_id = self._job_id[4:]
+        env = {name.replace(".", "_"): value for name, value in jobconf.items()}
+        env.update({
+            "mapreduce_job_id": self._job_id,
+            "mapreduce_task_partition": str(num),
+            "mapreduce_task_ismap": "true" if letter == "m" else "false",
+            "mapreduce_task_id": "task_%s_%s_%06d" % (job_id, letter, num),
+        })
+        if split is not None:
+            env.update({
+                "mapreduce_map_input_file": self._uri(split.path),
+                "mapreduce_map_input_start": str(split.start),
+                "mapreduce_map_input_length": str(split.length),
+            })
+        env.update(self._opts["cmdenv"] or {})
+        python = self._opts.get("task_python_bin") or sys.executable
+        args = [python, os.path.abspath(self._script), "--step-num=%d" % step_num,
+                "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)
+        where = None
+        if split is not None:
+            where = "%s (bytes %d-%d)" % (split.label, split.start, split.start + split.length)
+        return Task(kind=kind, num=num, dir=task_dir, args=args, env=env, where=where,
+                    setup=list(self._opts.get("setup") or []),
+                    input_bytes=split.length if split is not None else 0)
+
+    def _task_environment(self, task: Task) -> dict:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _PACKAGE_PARENT + (
+            os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env.update(task.env)
+        env["mapreduce_task_attempt_id"] = "attempt_%s_%s_%06d_%d" % (
+            self._job_id[4:], "m" if task.kind == "mapper" else "r", task.num, task.attempt)
+        return env
+
+    def _command(self, task: Task) -> list:
+        if not task.setup:
+            return task.args
+        script = " && ".join(task.setup + ['exec "$@"'])
+        return ["/bin/sh", "-c", script, "sh"] + task.args
+
+    def _run_tasks(self, step_num: int, tasks: list, kind: str, jobconf: dict) -> None:
+        attempts_name = ("mapreduce.map.maxattempts" if kind == "mapper"
+                         else "mapreduce.reduce.maxattempts")
+        max_attempts = int(jobconf_from_dict(jobconf, attempts_name, 1))
+
+        def launch(task: Task) -> subprocess.Popen:
+            wd = os.path.join(task.dir, "wd")
+            if not os.path.isdir(wd):
+                self._working_dir.build(wd, self._archive_cache)
+            with open(os.path.join(task.dir, "stderr"), "wb") as err, \
+                    open(os.path.join(task.dir, "stdout"), "wb") as out:
+                return subprocess.Popen(self._command(task), cwd=wd, stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=err,
+                                        env=self._task_environment(task),
+                                        start_new_session=True)
+
+        pool = TaskPool(tasks, launch, self._num_cores(), max_attempts,
+                        progress=lambda: self._report_progress(step_num, kind, tasks))
+        failed = pool.run()
+        counters = self._step_counters(step_num)
+        for task in tasks:
+            counters_from_stderr(os.path.join(task.dir, "stderr"), counters)
+            stray = os.path.join(task.dir, "stdout")
+            if os.path.exists(stray) and os.path.getsize(stray):
+                log.warning("%s task %d printed %d bytes to stdout (outside its output)",
+                            task.kind, task.num, os.path.getsize(stray))
+        if failed is not None:
+            raise StepFailedException(self._failure_reason(failed), step_num=step_num,
+                                      num_steps=len(self._steps))
+
+    def _step_counters(self, step_num: int) -> dict:
+        while len(self._counters) <= step_num:
+            self._counters.append({})
+        return self._counters[step_num]
+
+    def _failure_reason(self, task: Task) -> str:
+        text = "%s task %d" % (task.kind, task.num)
+        if task.where:
+            text += " reading %s" % task.where
+        text += " failed after %d attempt%s (exit status %s)" % (
+            task.attempt + 1, "" if task.attempt == 0 else "s", task.returncode)
+        tail = stderr_tail(os.path.join(task.dir, "stderr"))
+        if tail:
+            text += "; its stderr ends:\n" + tail
+        return text
+
+    _last_progress = 0.0
+    _last_message = ""
+
+    def _report_progress(self, step_num: int, kind: str, tasks: list) -> None:
+        now = time.time()
+        if now - self._last_progress < 1.0:
+            return
+        if kind == "mapper":
+            total = sum(t.input_bytes for t in tasks) or 1
+            done = 0
+            for task in tasks:
+                if task.finished:
+                    done += task.input_bytes
+                else:
+                    done += min(task.input_bytes, _read_progress(task.dir))
+            message = "map %3d%% reduce   0%%" % (100 * done // total)
+        else:
+            finished = sum(1 for t in tasks if t.finished)
+            message = "map 100%% reduce %3d%%" % (100 * finished // max(len(tasks), 1))
+        if message != self._last_message:
+            log.info("  step %d of %d: %s", step_num + 1, len(self._steps), message)
+            self._last_message = message
+            self._last_progress = now
+
+
+def _read_progress(task_dir: str) -> int:
+    try:
+        with open(os.path.join(task_dir, "progress")) as handle:
+            return int(handle.read() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def counters_from_stderr(path: str, counters: dict) -> None:
+    """Add the ``reporter:counter:`` lines of a task's stderr to *counters*."""
+    prefix = b"reporter:counter:"
+    if not os.path.exists(path):
+        return
+    with open(path, "rb") as handle:
+        for line in handle:
+            if not line.startswith(prefix):
+                continue
+            fields = line[len(prefix):].rstrip(b"\r\n").decode("utf_8", "replace").rsplit(",", 2)
+            if len(fields) != 3:
+                continue
+            try:
+                amount = int(fields[2])
+            except ValueError:
+                continue
+            group = counters.setdefault(fields[0], {})
+            group[fields[1]] = group.get(fields[1], 0) + amount
+
+
+def stderr_tail(path: str, lines: int = 25) -> str:
+    """The end of a task's stderr without reporter lines: from the last
+    ``Traceback`` on when there is one, else its last *lines* lines."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()[-65536:].decode("utf_8", "replace")
+    except OSError:
+        return ""
+    kept = [line for line in data.splitlines() if not line.startswith("reporter:")]
+    for index in range(len(kept) - 1, -1, -1):
+        if kept[index].startswith("Traceback (most recent call last)"):
+            start = index
+            while start > 0 and kept[start - 1].startswith("streamr:"):
+                start -= 1
+            return "\n".join(kept[max(start - 3, 0):])
+    return "\n".join(kept[-lines:])
+

@@ -1,0 +1,126 @@
+"""Sorted runs: the files map tasks write and reduce tasks merge.
+
+A run is a file of encoded records (``key\\tvalue\\n``) sorted by key (by
+whole line with ``SORT_VALUES``), with a sparse index beside it (``.idx``:
+``offset\\tkey`` lines, one every few kilobytes) so that a reduce task can seek
+straight to its key range. Reduce tasks get contiguous key ranges, so the
+part files, read in name order, are globally sorted.
+
+This module runs inside tasks: standard library only, importable on 3.9.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterable, Iterator
+
+from streamr.records import split_key
+
+__all__ = ["RunWriter", "choose_boundaries", "merge_range", "read_index", "read_range"]
+
+INDEX_EVERY = 8192
+
+
+class RunWriter:
+    """Write one sorted run and its index."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._out = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed in close()
+        self._index: list = []
+        self._offset = 0
+        self._next_index = 0
+
+    def write_lines(self, lines: Iterable[bytes]) -> None:
+        """Append lines (each ending in ``\\n``) already in sorted order."""
+        out_write = self._out.write
+        index = self._index
+        offset, next_index = self._offset, self._next_index
+        for line in lines:
+            if offset >= next_index:
+                index.append(b"%d\t%s\n" % (offset, split_key(line)))
+                next_index = offset + INDEX_EVERY
+            out_write(line)
+            offset += len(line)
+        self._offset, self._next_index = offset, next_index
+
+    def close(self) -> int:
+        """Finish the run; return its size in bytes."""
+        self._out.close()
+        with open(self.path + ".idx", "wb") as idx:
+            idx.writelines(self._index)
+            idx.write(b"%d\t\n" % self._offset)
+        return self._offset
+
+
+def read_index(path: str) -> list:
+    """``[(offset, key), ...]`` of run *path*; the last entry is
+    ``(size, b"")``."""
+    entries = []
+    with open(path + ".idx", "rb") as idx:
+        for line in idx:
+            offset, _, key = line.rstrip(b"\n").partition(b"\t")
+            entries.append((int(offset), key))
+    return entries
+
+
+def choose_boundaries(indexes: list, parts: int) -> list:
+    """Keys that cut the records of all runs (given by their indexes) into
+    *parts* ranges of similar byte size: ``parts - 1`` increasing keys (fewer
+    when there are not enough distinct keys). Range *i* holds keys ``k`` with
+    ``bounds[i-1] <= k < bounds[i]``."""
+    weighted = []
+    for entries in indexes:
+        for (offset, key), (next_offset, _) in zip(entries, entries[1:]):
+            weighted.append((key, next_offset - offset))
+    weighted.sort()
+    total = sum(weight for _, weight in weighted)
+    if parts <= 1 or total == 0:
+        return []
+    bounds: list = []
+    acc = 0
+    for key, weight in weighted:
+        if len(bounds) == parts - 1:
+            break
+        if acc >= total * (len(bounds) + 1) / parts and (not bounds or key > bounds[-1]) \
+                and acc > 0:
+            bounds.append(key)
+        acc += weight
+    return bounds
+
+
+def read_range(path: str, low: bytes | None, high: bytes | None,
+               index: list | None = None) -> Iterator[bytes]:
+    """Lines of run *path* whose key is in ``[low, high)`` (``None``: open)."""
+    index = index if index is not None else read_index(path)
+    start = 0
+    if low is not None:
+        keys = [key for _, key in index[:-1]]
+        pos = bisect.bisect_left(keys, low) - 1
+        if pos >= 0:
+            start = index[pos][0]
+    with open(path, "rb", buffering=1 << 20) as run:
+        run.seek(start)
+        for line in run:
+            if low is not None or high is not None:
+                key = split_key(line)
+                if low is not None:
+                    if key < low:
+                        continue
+                    low = None
+                if high is not None and key >= high:
+                    return
+            yield line
+
+
+def merge_range(paths: list, low: bytes | None, high: bytes | None,
+                whole_line: bool = False) -> Iterator[bytes]:
+    """Merge the ``[low, high)`` parts of runs *paths* into one sorted
+    stream. Equal keys keep run order (stable), like a single sort would."""
+    streams = [read_range(path, low, high) for path in paths]
+    if len(streams) == 1:
+        return streams[0]
+    if whole_line:
+        return heapq.merge(*streams)
+    return heapq.merge(*streams, key=split_key)
