@@ -26,17 +26,13 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from streamr.inputs import is_compressed, open_input
-from streamr.protocol import JSONProtocol
-from streamr.records import Position, decode_lines, split_key
+from streamr.mapside import MapSide
+from streamr.records import Position, decode_lines
 from streamr.sortedruns import RunWriter, merge_range
 
 __all__ = ["run_local_task"]
 
 _PROGRESS_EVERY = 4 << 20
-# rough bytes of memory a buffered record costs beyond its own bytes
-_RECORD_OVERHEAD = 72
-_VALUE_OVERHEAD = 40
-_JSON_STABLE = (int, str, float, bool, type(None))
 
 
 def run_local_task(job, spec_path: str) -> None:
@@ -170,22 +166,18 @@ class _MapTask:
             lines = _pipe_through(mapper["command"], self._input())
         else:
             lines = None
-        _, write = (self.job.pick_protocols(self.step_num, "mapper") if mapper
-                    and mapper["type"] == "script" else (None, None))
         if map_only:
             self._write_part(lines if lines is not None else self._mapped_lines())
-        elif lines is None and type(write.__self__) is JSONProtocol and self._plain_combiner():
-            self._group_json(self._mapped_pairs())
         else:
-            self._group_lines(lines if lines is not None else self._mapped_lines())
+            side = MapSide(self.job, self.step_num, self._emit_run, self.sort_values,
+                           self.budget, _pipe_through)
+            if lines is None:
+                side.consume_pairs(self._mapped_pairs())
+            else:
+                side.consume_lines(lines)
         self.progress.flush()
         with open(os.path.join(self.spec["run_dir"], "runs.json"), "w") as handle:
             json.dump(self.runs, handle)
-
-    def _plain_combiner(self) -> bool:
-        combiner = self.step_desc.get("combiner")
-        return combiner is None or (combiner["type"] == "script"
-                                    and not combiner.get("pre_filter"))
 
     def _mapped_pairs(self):
         read, _ = self.job.pick_protocols(self.step_num, "mapper")
@@ -209,102 +201,11 @@ class _MapTask:
         self.runs.append(path)
         return RunWriter(path)
 
-    # general path: encoded lines, sorted and combined per spill
-    def _group_lines(self, lines: Iterable[bytes]) -> None:
-        buffer: list = []
-        used = 0
-        for line in lines:
-            buffer.append(line if line.endswith(b"\n") else line + b"\n")
-            used += len(line) + _RECORD_OVERHEAD
-            if used >= self.budget:
-                self._spill_lines(buffer)
-                buffer, used = [], 0
-        if buffer or not self.runs:
-            self._spill_lines(buffer)
-
-    def _sort(self, lines: list) -> None:
-        if self.sort_values:
-            lines.sort()
-        else:
-            lines.sort(key=split_key)
-
-    def _spill_lines(self, lines: list) -> None:
-        self._sort(lines)
-        combiner = self.step_desc.get("combiner")
-        if combiner:
-            if combiner["type"] == "command":
-                lines = list(_pipe_through(combiner["command"], lines))
-            else:
-                if combiner.get("pre_filter"):
-                    lines = list(_pipe_through(combiner["pre_filter"], lines))
-                read, write = self.job.pick_protocols(self.step_num, "combiner")
-                pairs = decode_lines(lines, read, Position("map output"))
-                lines = [write(k, v) + b"\n"
-                         for k, v in self.job.combine_pairs(pairs, self.step_num)]
-            self._sort(lines)
-        writer = self._new_run()
+    def _emit_run(self, lines: list) -> None:
+        path = os.path.join(self.spec["run_dir"], "run-%03d" % len(self.runs))
+        self.runs.append(path)
+        writer = RunWriter(path)
         writer.write_lines(lines)
-        writer.close()
-
-    # fast path: JSON between tasks, pairs grouped by encoded key
-    def _group_json(self, pairs) -> None:
-        dumps = JSONProtocol._dumps
-        loads = JSONProtocol._loads
-        stable = _JSON_STABLE
-        groups: dict = {}
-        encoded: dict = {}
-        used = 0
-        budget = self.budget
-        for key, value in pairs:
-            kb = encoded.get(key) if type(key) is str else None
-            if kb is None:
-                kb = dumps(key)
-                if type(key) is str:
-                    encoded[key] = kb
-                    used += len(kb) + _RECORD_OVERHEAD
-            if type(value) not in stable:
-                # what the value becomes after a trip through the protocol
-                value = loads(dumps(value))
-            values = groups.get(kb)
-            if values is None:
-                groups[kb] = [value]
-                used += len(kb) + _RECORD_OVERHEAD
-            else:
-                values.append(value)
-                used += _VALUE_OVERHEAD
-            if used >= budget:
-                self._spill_groups(groups)
-                groups, encoded, used = {}, {}, 0
-        if groups or not self.runs:
-            self._spill_groups(groups)
-
-    def _spill_groups(self, groups: dict) -> None:
-        dumps = JSONProtocol._dumps
-        loads = JSONProtocol._loads
-        keys = sorted(groups)
-        writer = self._new_run()
-        if self.step_desc.get("combiner"):
-            _, write = self.job.pick_protocols(self.step_num, "combiner")
-            func = self.step["combiner"]
-            init, final = self.step["combiner_init"], self.step["combiner_final"]
-            lines = []
-            if init:
-                lines.extend(write(k, v) + b"\n" for k, v in init() or ())
-            for kb in keys:
-                for k, v in func(loads(kb), iter(groups[kb])) or ():
-                    lines.append(write(k, v) + b"\n")
-            if final:
-                lines.extend(write(k, v) + b"\n" for k, v in final() or ())
-            self._sort(lines)
-            writer.write_lines(lines)
-        elif self.sort_values:
-            for kb in keys:
-                prefix = kb + b"\t"
-                writer.write_lines(sorted(prefix + dumps(v) + b"\n" for v in groups[kb]))
-        else:
-            for kb in keys:
-                prefix = kb + b"\t"
-                writer.write_lines([prefix + dumps(v) + b"\n" for v in groups[kb]])
         writer.close()
 
 

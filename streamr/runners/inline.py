@@ -15,6 +15,7 @@ other processes: use ``-r local`` or ``-r emr`` for those.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import logging
 import os
 import sys
@@ -22,6 +23,7 @@ import sys
 from streamr.compat import jobconf_from_dict
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed, open_input
+from streamr.mapside import MapSide
 from streamr.options import option
 from streamr.records import Position, decode_lines, split_key
 from streamr.runners.base import MRJobRunner
@@ -230,8 +232,7 @@ class InlineRunner(MRJobRunner):
         for num, source in enumerate(sources):
             with open(os.path.join(out_dir, "part-%05d" % num), "wb") as handle:
                 for line in source.lines:
-                    handle.write(line)
-                    handle.write(b"\n")
+                    handle.write(line if line.endswith(b"\n") else line + b"\n")
         open(os.path.join(out_dir, "_SUCCESS"), "wb").close()
 
     # --- one step ---------------------------------------------------------------------------
@@ -253,25 +254,19 @@ class InlineRunner(MRJobRunner):
         else:
             splits = plan_splits(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
 
+        sort_values = bool(self._job_settings.get("sort_values"))
         map_outputs = []
         for task_num, split in enumerate(splits):
-            if "mapper" in desc:
-                output = self._map_task(step_num, task_num, split, desc, jobconf, counters)
-            else:
-                output = [line.rstrip(b"\r\n") for line in split.lines]
-            if "combiner" in desc and has_reducer:
-                output = self._combine_task(step_num, task_num, output, jobconf, counters)
-            map_outputs.append(output)
-
+            map_outputs.append(self._map_task(step_num, task_num, split, desc, jobconf, counters,
+                                              has_reducer))
         if not has_reducer:
             return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                     for num, out in enumerate(map_outputs)]
 
-        records = [line for output in map_outputs for line in output]
-        if self._job_settings.get("sort_values"):
-            records.sort()
+        if sort_values:
+            records = list(heapq.merge(*map_outputs))
         else:
-            records.sort(key=split_key)
+            records = list(heapq.merge(*map_outputs, key=split_key))
         outputs = []
         for task_num, part in enumerate(partition_sorted(records, num_reducers)):
             outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
@@ -331,37 +326,40 @@ class InlineRunner(MRJobRunner):
             finally:
                 counters.absorb_stderr(task.stderr.getvalue())
 
-    def _map_task(self, step_num, task_num, split, desc, jobconf, counters) -> list:
+    def _map_task(self, step_num, task_num, split, desc, jobconf, counters, has_reducer):
+        """One map task (with its combiner): sorted lines when the step has
+        a reducer, else its output lines in the order the mapper wrote them."""
         env = self._task_env("mapper", step_num, task_num, jobconf, split)
         position = Position(split.source.name, split.first_line - 1)
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):
             path = split.source.name
             extra = (path, split.source.uri or path)
+        sort_values = bool(self._job_settings.get("sort_values"))
 
         def work(task):
-            read, write = task.pick_protocols(step_num, "mapper")
-            if extra:
+            if "mapper" not in desc:
+                pairs = None
+            elif extra:
                 pairs = task.map_pairs(iter(()), step_num)
             else:
+                read, _ = task.pick_protocols(step_num, "mapper")
                 pairs = task.map_pairs(decode_lines(split.lines, read, position,
                                                     self._on_malformed(counters)), step_num)
-            return [write(k, v) for k, v in pairs]
+            if not has_reducer:
+                if pairs is None:
+                    return list(split.lines)
+                _, write = task.pick_protocols(step_num, "mapper")
+                return [write(k, v) + b"\n" for k, v in pairs]
+            runs: list = []
+            side = MapSide(task, step_num, runs.append, sort_values)
+            if pairs is None:
+                side.consume_lines(split.lines)
+            else:
+                side.consume_pairs(pairs)
+            return runs[0] if len(runs) == 1 else list(heapq.merge(*runs, key=split_key))
 
         return self._run_task("mapper", step_num, task_num, env, counters, position, work, extra)
-
-    def _combine_task(self, step_num, task_num, lines, jobconf, counters) -> list:
-        env = self._task_env("combiner", step_num, task_num, jobconf)
-        lines = sorted(lines) if self._job_settings.get("sort_values") else sorted(
-            lines, key=split_key)
-        position = Position("sorted output of map task %d of step %d" % (task_num, step_num + 1))
-
-        def work(task):
-            read, write = task.pick_protocols(step_num, "combiner")
-            pairs = decode_lines(lines, read, position, self._on_malformed(counters))
-            return [write(k, v) for k, v in task.combine_pairs(pairs, step_num)]
-
-        return self._run_task("combiner", step_num, task_num, env, counters, position, work)
 
     def _reduce_task(self, step_num, task_num, lines, jobconf, counters) -> list:
         env = self._task_env("reducer", step_num, task_num, jobconf)
@@ -370,7 +368,7 @@ class InlineRunner(MRJobRunner):
         def work(task):
             read, write = task.pick_protocols(step_num, "reducer")
             pairs = decode_lines(lines, read, position, self._on_malformed(counters))
-            return [write(k, v) for k, v in task.reduce_pairs(pairs, step_num)]
+            return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
 
         return self._run_task("reducer", step_num, task_num, env, counters, position, work)
 

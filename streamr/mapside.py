@@ -1,0 +1,175 @@
+"""The map side of a step: collecting mapper output, combining it and
+cutting it into sorted runs.
+
+Output is kept grouped by encoded key, so sorting costs one sort of the
+distinct keys, and the combiner sees each key's values at once. When the
+internal protocol is :class:`~streamr.protocol.JSONProtocol`, plain values
+(numbers, strings, booleans, ``None``) are kept as Python objects, since a
+trip through JSON gives them back unchanged; other values are passed
+through the protocol right away so the combiner sees what a cluster would
+show it. With any other protocol, or output from a shell command, records
+stay encoded lines.
+
+When the buffer reaches its memory budget it is combined and handed to
+*emit_run* as one sorted run of lines (each ending in ``\\n``).
+
+This module runs inside tasks: standard library only, importable on 3.9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from streamr.protocol import JSONProtocol
+from streamr.records import Position, decode_lines, split_key
+
+__all__ = ["MapSide"]
+
+# rough bytes of memory a buffered record costs beyond its own bytes
+_RECORD_OVERHEAD = 72
+_VALUE_OVERHEAD = 40
+_JSON_STABLE = (int, str, float, bool, type(None))
+_UNLIMITED = 1 << 62
+
+
+class MapSide:
+    """Collects one map task's output for *step_num* of *job*."""
+
+    def __init__(self, job, step_num: int, emit_run: Callable[[list], None],
+                 sort_values: bool = False, budget: int | None = None,
+                 pipe_through: Callable | None = None):
+        self.job = job
+        self.step_num = step_num
+        self.desc = job._steps_desc()[step_num]
+        self.step = job.steps()[step_num]
+        self.emit_run = emit_run
+        self.sort_values = sort_values
+        self.budget = budget or _UNLIMITED
+        self.pipe_through = pipe_through
+        self.runs = 0
+
+    def fast_path_ok(self) -> bool:
+        """True when pairs can be kept as objects (see module docstring)."""
+        mapper = self.desc.get("mapper") or {}
+        combiner = self.desc.get("combiner")
+        if mapper.get("type") != "script":
+            return False
+        if combiner is not None and (combiner["type"] != "script" or combiner.get("pre_filter")):
+            return False
+        _, write = self.job.pick_protocols(self.step_num, "mapper")
+        return type(getattr(write, "__self__", None)) is JSONProtocol
+
+    def consume_pairs(self, pairs: Iterable) -> None:
+        """Take the mapper's ``(key, value)`` pairs."""
+        if self.fast_path_ok():
+            self._group_pairs(pairs)
+        else:
+            _, write = self.job.pick_protocols(self.step_num, "mapper")
+            self.consume_lines(write(k, v) + b"\n" for k, v in pairs)
+
+    # --- encoded lines ------------------------------------------------------------------
+
+    def consume_lines(self, lines: Iterable[bytes]) -> None:
+        """Take encoded records (from a shell command, or another protocol)."""
+        buffer: list = []
+        used = 0
+        budget = self.budget
+        for line in lines:
+            if not line.endswith(b"\n"):
+                line += b"\n"
+            buffer.append(line)
+            used += len(line) + _RECORD_OVERHEAD
+            if used >= budget:
+                self._spill_lines(buffer)
+                buffer, used = [], 0
+        if buffer or not self.runs:
+            self._spill_lines(buffer)
+
+    def _sort(self, lines: list) -> None:
+        if self.sort_values:
+            lines.sort()
+        else:
+            lines.sort(key=split_key)
+
+    def _spill_lines(self, lines: list) -> None:
+        self._sort(lines)
+        combiner = self.desc.get("combiner")
+        if combiner:
+            if combiner["type"] == "command":
+                lines = list(self.pipe_through(combiner["command"], lines))
+            else:
+                if combiner.get("pre_filter"):
+                    lines = list(self.pipe_through(combiner["pre_filter"], lines))
+                read, write = self.job.pick_protocols(self.step_num, "combiner")
+                pairs = decode_lines(lines, read, Position("map output"))
+                lines = [write(k, v) + b"\n"
+                         for k, v in self.job.combine_pairs(pairs, self.step_num)]
+            self._sort(lines)
+        self._emit(lines)
+
+    def _emit(self, lines: list) -> None:
+        self.runs += 1
+        self.emit_run(lines)
+
+    # --- grouped objects --------------------------------------------------------------------
+
+    def _group_pairs(self, pairs: Iterable) -> None:
+        dumps = JSONProtocol._dumps
+        loads = JSONProtocol._loads
+        stable = _JSON_STABLE
+        groups: dict = {}
+        encoded: dict = {}
+        used = 0
+        budget = self.budget
+        for key, value in pairs:
+            kb = encoded.get(key) if type(key) is str else None
+            if kb is None:
+                kb = dumps(key)
+                if type(key) is str:
+                    encoded[key] = kb
+                    used += len(kb) + _RECORD_OVERHEAD
+            if type(value) not in stable:
+                # what the value becomes after a trip through the protocol
+                value = loads(dumps(value))
+            values = groups.get(kb)
+            if values is None:
+                groups[kb] = [value]
+                used += len(kb) + _RECORD_OVERHEAD
+            else:
+                values.append(value)
+                used += _VALUE_OVERHEAD
+            if used >= budget:
+                self._spill_groups(groups)
+                groups, encoded, used = {}, {}, 0
+        if groups or not self.runs:
+            self._spill_groups(groups)
+
+    def _spill_groups(self, groups: dict) -> None:
+        dumps = JSONProtocol._dumps
+        loads = JSONProtocol._loads
+        keys = sorted(groups)
+        if self.desc.get("combiner"):
+            _, write = self.job.pick_protocols(self.step_num, "combiner")
+            func = self.step["combiner"]
+            init, final = self.step["combiner_init"], self.step["combiner_final"]
+            lines = []
+            append = lines.append
+            if init:
+                lines.extend(write(k, v) + b"\n" for k, v in init() or ())
+            for kb in keys:
+                for k, v in func(loads(kb), iter(groups[kb])) or ():
+                    append(write(k, v) + b"\n")
+            if final:
+                lines.extend(write(k, v) + b"\n" for k, v in final() or ())
+            self._sort(lines)
+        elif self.sort_values:
+            lines = []
+            for kb in keys:
+                prefix = kb + b"\t"
+                lines.extend(sorted(prefix + dumps(v) + b"\n" for v in groups[kb]))
+        else:
+            lines = []
+            for kb in keys:
+                prefix = kb + b"\t"
+                lines.extend([prefix + dumps(v) + b"\n" for v in groups[kb]])
+        self._emit(lines)
