@@ -348,7 +348,7 @@ class MRJob:
         """Path of the file that defines this job class, or ``None``."""
         try:
             return inspect.getsourcefile(cls)
-        except TypeError:
+        except (TypeError, OSError):
             return None
 
     def hadoop_input_format(self):
@@ -442,6 +442,10 @@ class MRJob:
                 run(self.options.step_num)
         except MalformedRecordError as exc:
             sys.stderr.write("streamr: %s\n" % exc)
+            sys.exit(1)
+        except BrokenPipeError:
+            # whoever reads our output stopped early; nothing to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except Exception:
             sys.stderr.write("streamr: %s failed at %s\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import json
+import json.scanner
 import pickle
 
 __all__ = [
@@ -54,8 +55,21 @@ def _dumps_json(value: object) -> bytes:
     return _json_encode(value).encode("utf_8")
 
 
+# the C scanner json.loads itself ends in; calling it directly skips the
+# whitespace handling json.loads does around every document
+_json_scan = json.scanner.make_scanner(json.JSONDecoder())
+
+
 def _loads_json(raw: bytes) -> object:
-    return _json_loads(raw.decode("utf_8"))
+    """Decode as ``json.loads(raw.decode("utf_8"))`` would, errors included."""
+    text = raw.decode("utf_8")
+    try:
+        value, end = _json_scan(text, 0)
+    except (StopIteration, ValueError):
+        return _json_loads(text)  # raises the error json.loads gives
+    if end != len(text):
+        return _json_loads(text)
+    return value
 
 
 class _KeyCachingProtocol:
@@ -95,7 +109,7 @@ class JSONValueProtocol:
     dropped on write."""
 
     def read(self, line: bytes) -> tuple:
-        return None, _json_loads(line.decode("utf_8"))
+        return None, _loads_json(line)
 
     def write(self, key: object, value: object) -> bytes:
         return _dumps_json(value)

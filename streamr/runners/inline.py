@@ -23,6 +23,7 @@ import sys
 from streamr.compat import jobconf_from_dict
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed, open_input
+from streamr.job import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
 from streamr.mapside import MapSide
 from streamr.options import option
 from streamr.records import Position, decode_lines, split_key
@@ -171,7 +172,8 @@ class InlineRunner(MRJobRunner):
 
     alias = "inline"
 
-    #: set when the job's own code raised: which task, reading what
+    #: When the job's own code raised, a :class:`~streamr.errors.TaskFailure`
+    #: saying which task failed and what it was reading; else ``None``.
     failure: TaskFailure | None = None
 
     def _check_options(self) -> None:
@@ -180,18 +182,22 @@ class InlineRunner(MRJobRunner):
         for num, desc in enumerate(self._steps):
             if desc.get("type") != "streaming":
                 raise UsageError("step %d is a %s step; the inline runner runs only streaming"
-                                 " steps (try -r local or -r emr)" % (num + 1, desc.get("type")))
+                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
             for kind in ("mapper", "combiner", "reducer"):
                 sub = desc.get(kind) or {}
                 if sub.get("type") == "command" or sub.get("pre_filter"):
                     raise UsageError("step %d's %s runs a shell command; the inline runner runs"
                                      " no subprocesses (try -r local)" % (num + 1, kind))
         for name in ("hadoop_input_format", "hadoop_output_format", "partitioner"):
-            if self._job_settings.get(name) and not self._job_settings.get("sort_values"):
-                log.warning("the inline runner ignores %s (it needs Hadoop)",
-                            name.upper() if name != "partitioner" else "PARTITIONER")
+            value = self._job_settings.get(name)
+            if name == "partitioner" and self._job_settings.get("sort_values"):
+                value = None if value == SORT_VALUES_PARTITIONER else value
+            if value:
+                log.warning("the inline runner ignores %s %s (it needs Hadoop)",
+                            name.upper(), value)
 
     def _run(self) -> None:
+        self._check_output_dir()
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._wd = os.path.join(tmp, "wd")
@@ -220,15 +226,17 @@ class InlineRunner(MRJobRunner):
             sources.append(Source(path, uri, lines, is_compressed(path)))
         return sources
 
-    def _write_output(self, sources: list) -> None:
+    def _check_output_dir(self) -> None:
         out_dir = self.get_output_dir()
         if "://" in out_dir:
             raise UsageError("the inline runner writes output to local directories only")
+        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
+            raise UsageError("output directory %s already holds output; remove it or"
+                             " choose another" % out_dir)
+
+    def _write_output(self, sources: list) -> None:
+        out_dir = self.get_output_dir()
         os.makedirs(out_dir, exist_ok=True)
-        for name in os.listdir(out_dir):
-            if name.startswith("part-"):
-                raise UsageError("output directory %s already holds output; remove it or"
-                                 " choose another" % out_dir)
         for num, source in enumerate(sources):
             with open(os.path.join(out_dir, "part-%05d" % num), "wb") as handle:
                 for line in source.lines:
@@ -301,7 +309,8 @@ class InlineRunner(MRJobRunner):
         return self._job_class(args).sandbox()
 
     def _on_malformed(self, counters: _Counters):
-        if not self._opts["skip_malformed_records"]:
+        asked = (self._opts["jobconf"] or {}).get(SKIP_MALFORMED_PROPERTY, "")
+        if not (self._opts["skip_malformed_records"] or str(asked).lower() == "true"):
             return None
 
         def skip(error: MalformedRecordError) -> None:
@@ -333,7 +342,7 @@ class InlineRunner(MRJobRunner):
         position = Position(split.source.name, split.first_line - 1)
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):
-            path = split.source.name
+            path = os.path.abspath(split.source.name)
             extra = (path, split.source.uri or path)
         sort_values = bool(self._job_settings.get("sort_values"))
 

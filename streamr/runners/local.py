@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file__)))
 #: memory a map task may fill with output before it spills a sorted run
-SPILL_BYTES = 96 << 20
+SPILL_BYTES = 64 << 20
 
 
 class LocalRunner(MRJobRunner):
