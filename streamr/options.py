@@ -6,20 +6,27 @@ files, the job class, the command line), which runners accept it, its
 default and its help text. The job's argument parser, the config-file loader,
 the ``streamr`` command and the option reference in the docs are all built
 from :data:`OPTIONS`, so they cannot disagree.
+
+This module runs inside tasks: standard library only, importable on 3.9.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = [
     "ALL_RUNNERS",
     "OPTIONS",
+    "TOPICS",
+    "Cleared",
     "Option",
     "OptionValueError",
     "combine_values",
+    "expand_path",
     "option",
     "options_for_runner",
 ]
@@ -27,17 +34,56 @@ __all__ = [
 ALL_RUNNERS = frozenset({"inline", "local", "emr"})
 LOCAL_RUNNERS = frozenset({"inline", "local"})
 SUBPROCESS_RUNNERS = frozenset({"local", "emr"})
+EMR = frozenset({"emr"})
 
 CLEANUP_CHOICES = ("ALL", "CLOUD_TMP", "CLUSTER", "JOB", "LOCAL_TMP", "LOGS", "NONE", "TMP")
 
 # environment variables whose values are lists of paths: when two sources set
 # one, the later value goes first and the earlier one is kept after it
-_PATH_LIKE_ENV = {"PATH", "PYTHONPATH", "LD_LIBRARY_PATH", "CLASSPATH", "MANPATH"}
+PATH_LIKE_ENV = frozenset({"PATH", "PYTHONPATH", "LD_LIBRARY_PATH", "CLASSPATH", "MANPATH"})
+
+#: topics that group options in the reference docs, in the order shown
+TOPICS = {
+    "tasks": "What tasks see",
+    "run": "The run",
+    "local": "Local runner",
+    "aws": "AWS connection",
+    "emr-cluster": "EMR cluster",
+    "emr-instances": "EMR instances",
+    "emr-bootstrap": "Bootstrapping EMR nodes",
+    "emr-pool": "Cluster pooling",
+    "emr-steps": "Steps on EMR",
+}
 
 
 class OptionValueError(ValueError):
     """A value that does not fit its option. ``str()`` is one line that says
     what was expected."""
+
+
+class Cleared:
+    """A value that replaces everything lower-precedence sources gave (what
+    the ``!clear`` tag makes in config files). For an option, the built-in
+    default still applies underneath; for one key of a ``cmdenv`` mapping, a
+    PATH-like variable is replaced instead of joined."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any = None):
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cleared) and other.value == self.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Cleared(%r)" % (self.value,)
+
+
+def unwrap(value: Any) -> Any:
+    """*value* without a :class:`Cleared` wrapper."""
+    return value.value if isinstance(value, Cleared) else value
 
 
 # --- value kinds: each checks and normalises one value --------------------------
@@ -51,30 +97,24 @@ def _check_str(name: str, value: Any) -> str:
     return value
 
 
+def _check_number(name: str, value: Any, convert: Callable, what: str) -> Any:
+    if not isinstance(value, bool):
+        if isinstance(value, (int, float)) and convert(value) == value:
+            return convert(value)
+        if isinstance(value, str):
+            try:
+                return convert(value.strip())
+            except ValueError:
+                pass
+    raise OptionValueError("%s must be %s, not %s" % (name, what, _describe(value)))
+
+
 def _check_int(name: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise OptionValueError("%s must be a whole number, not %s" % (name, _describe(value)))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise OptionValueError("%s must be a whole number, not %s" % (name, _describe(value)))
+    return _check_number(name, value, int, "a whole number")
 
 
 def _check_float(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise OptionValueError("%s must be a number, not %s" % (name, _describe(value)))
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise OptionValueError("%s must be a number, not %s" % (name, _describe(value)))
+    return _check_number(name, value, float, "a number")
 
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -101,18 +141,77 @@ def _check_dict(name: str, value: Any) -> dict:
     if not isinstance(value, dict):
         raise OptionValueError("%s must be a mapping of names to values, not %s"
                                % (name, _describe(value)))
-    checked = {}
-    for key, item in value.items():
-        if item is not None and not isinstance(item, str):
-            if isinstance(item, bool):
-                item = "true" if item else "false"
-            elif isinstance(item, (int, float)):
-                item = str(item)
-            else:
-                raise OptionValueError("%s: value of %r must be a string or number, not %s"
-                                       % (name, key, _describe(item)))
-        checked[str(key)] = item
-    return checked
+    return {str(key): _check_dict_item(name, key, item) for key, item in value.items()}
+
+
+def _check_dict_item(name: str, key: Any, item: Any) -> Any:
+    if isinstance(item, Cleared):
+        return Cleared(_check_dict_item(name, key, item.value))
+    if item is None or isinstance(item, str):
+        return item
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, (int, float)):
+        return str(item)
+    raise OptionValueError("%s: value of %r must be a string or number, not %s"
+                           % (name, key, _describe(item)))
+
+
+def _check_command(name: str, value: Any) -> list:
+    if isinstance(value, str):
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            raise OptionValueError("%s: cannot split %r like a shell would (%s)"
+                                   % (name, value, exc)) from None
+    elif isinstance(value, (list, tuple)):
+        words = [_check_str(name, item) for item in value]
+    else:
+        raise OptionValueError("%s must be a command (a string or a list of words), not %s"
+                               % (name, _describe(value)))
+    if not words:
+        raise OptionValueError("%s must not be an empty command" % name)
+    return words
+
+
+def _parse_json_text(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise OptionValueError("%s must be JSON (or YAML in a config file), not %r"
+                               % (name, value)) from None
+
+
+def _check_json_list(name: str, value: Any) -> list:
+    value = _parse_json_text(name, value)
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, dict) for v in value):
+        raise OptionValueError("%s must be a list of mappings, not %s" % (name, _describe(value)))
+    return [_plain(item) for item in value]
+
+
+def _check_json_dict(name: str, value: Any) -> dict:
+    value = _parse_json_text(name, value)
+    if not isinstance(value, dict):
+        raise OptionValueError("%s must be a mapping of names to values, not %s"
+                               % (name, _describe(value)))
+    return {str(key): _plain(item) for key, item in value.items()}
+
+
+def _plain(value: Any) -> Any:
+    """*value* as plain dicts, lists and scalars (config-file mappings are
+    dict subclasses that remember line numbers)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, Cleared):
+        raise OptionValueError("!clear may tag an option's value or one key of a mapping"
+                               " option, not a value inside a structure")
+    return value
 
 
 def _check_any(name: str, value: Any) -> Any:
@@ -134,8 +233,10 @@ def _check_cleanup(name: str, value: Any) -> list:
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "%s (a boolean)" % str(value).lower()
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return "a %s" % ("mapping" if isinstance(value, dict) else "list")
+    if isinstance(value, Cleared):
+        return "a !clear-tagged value"
     return repr(value)
 
 
@@ -149,8 +250,29 @@ _KINDS: dict[str, Callable[[str, Any], Any]] = {
     "path_list": _check_list,
     "dict": _check_dict,
     "env": _check_dict,
+    "command": _check_command,
+    "json_list": _check_json_list,
+    "json_dict": _check_json_dict,
     "any": _check_any,
     "cleanup": _check_cleanup,
+}
+
+#: how each kind reads, for help and the reference docs
+KIND_DESCRIPTIONS = {
+    "str": "string",
+    "path": "path or URI (~ and $VARS expanded)",
+    "int": "whole number",
+    "float": "number",
+    "bool": "true or false",
+    "list": "list of strings",
+    "path_list": "list of paths (~ and $VARS expanded)",
+    "dict": "mapping of names to strings",
+    "env": "mapping of environment variables to strings",
+    "command": "command (a string split like a shell does, or a list of words)",
+    "json_list": "list of mappings (YAML, or JSON on the command line)",
+    "json_dict": "mapping of names to any values (JSON values on the command line)",
+    "any": "any value",
+    "cleanup": "list of cleanup modes",
 }
 
 
@@ -165,9 +287,16 @@ def expand_path(path: str | None) -> str | None:
 # --- how values from several sources combine ---------------------------------
 
 
+def _after_last_clear(values: list) -> list:
+    for index in range(len(values) - 1, -1, -1):
+        if isinstance(values[index], Cleared):
+            return [values[index].value] + list(values[index + 1:])
+    return list(values)
+
+
 def _combine_replace(values: list) -> Any:
     result = None
-    for value in values:
+    for value in _after_last_clear(values):
         if value is not None:
             result = value
     return result
@@ -175,7 +304,7 @@ def _combine_replace(values: list) -> Any:
 
 def _combine_lists(values: list) -> list:
     result: list = []
-    for value in values:
+    for value in _after_last_clear(values):
         if value:
             result.extend(value)
     return result
@@ -183,8 +312,9 @@ def _combine_lists(values: list) -> list:
 
 def _combine_dicts(values: list) -> dict:
     result: dict = {}
-    for value in values:
+    for value in _after_last_clear(values):
         for key, item in (value or {}).items():
+            item = unwrap(item)
             if item is None:
                 result.pop(key, None)
             else:
@@ -194,12 +324,14 @@ def _combine_dicts(values: list) -> dict:
 
 def _combine_envs(values: list) -> dict:
     result: dict = {}
-    for value in values:
+    for value in _after_last_clear(values):
         for key, item in (value or {}).items():
+            if isinstance(item, Cleared) or key not in PATH_LIKE_ENV or not result.get(key):
+                item = unwrap(item)
+            else:
+                item = item if item is None else item + os.pathsep + result[key]
             if item is None:
                 result.pop(key, None)
-            elif key in _PATH_LIKE_ENV and result.get(key):
-                result[key] = item + os.pathsep + result[key]
             else:
                 result[key] = item
     return result
@@ -212,9 +344,18 @@ _COMBINERS: dict[str, Callable[[list], Any]] = {
     "env": _combine_envs,
 }
 
+#: how each combiner reads, for help and the reference docs
+COMBINE_DESCRIPTIONS = {
+    "replace": "the highest-precedence value replaces the others",
+    "list": "lists from every source are joined, lowest precedence first",
+    "dict": "mappings merge; a later source's key wins; a null value removes the key",
+    "env": "mappings merge, later keys winning, except that PATH-like variables are joined"
+           " with the later value first; a null value removes the variable",
+}
+
 # the combiner each kind uses unless an option says otherwise
 _DEFAULT_COMBINE = {
-    "list": "list", "path_list": "list", "dict": "dict", "env": "env",
+    "list": "list", "path_list": "list", "dict": "dict", "env": "env", "json_dict": "dict",
 }
 
 
@@ -233,8 +374,10 @@ class Option:
     metavar: str = ""
     #: for a ``bool`` option: the switch that sets it false (``--no-...``)
     false_switch: str = ""
-    #: topic used to group options in the reference docs
+    #: topic used to group options in the reference docs (a key of :data:`TOPICS`)
     topic: str = "general"
+    #: a credential: ``streamr conf show`` does not print its value
+    secret: bool = False
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -242,25 +385,49 @@ class Option:
             raise ValueError("unknown kind %r for option %s" % (self.kind, self.name))
         if not self.combine:
             object.__setattr__(self, "combine", _DEFAULT_COMBINE.get(self.kind, "replace"))
+        if self.combine not in _COMBINERS:
+            raise ValueError("unknown combiner %r for option %s" % (self.combine, self.name))
 
     def check(self, value: Any, where: str = "") -> Any:
-        """*value* checked and normalised, or :class:`OptionValueError`."""
+        """*value* checked and normalised, or :class:`OptionValueError`.
+        A :class:`Cleared` value stays wrapped, its content checked."""
+        if isinstance(value, Cleared):
+            return Cleared(self.check(value.value, where))
         if value is None:
             return None
         label = "%s: %s" % (where, self.name) if where else self.name
         value = _KINDS[self.kind](label, value)
-        if self.choices and value not in self.choices:
-            raise OptionValueError("%s must be one of %s, not %r"
-                                   % (label, ", ".join(map(str, self.choices)), value))
+        if self.choices:
+            value = self._pick_choice(label, value)
         if self.kind == "path":
             value = expand_path(value)
         elif self.kind == "path_list":
             value = [expand_path(item) for item in value]
         return value
 
+    def _pick_choice(self, label: str, value: Any) -> Any:
+        for choice in self.choices:
+            same_text = isinstance(value, str) and isinstance(choice, str)
+            if value == choice or same_text and value.lower() == choice.lower():
+                return choice
+        raise OptionValueError("%s must be one of %s, not %r"
+                               % (label, ", ".join(map(str, self.choices)), value))
+
     def combine_values(self, values: list) -> Any:
-        """Combine values from sources in order, lowest precedence first."""
+        """Combine values from sources in order, lowest precedence first. A
+        :class:`Cleared` value drops every value before it."""
         return _COMBINERS[self.combine](values)
+
+    @property
+    def kind_description(self) -> str:
+        text = KIND_DESCRIPTIONS[self.kind]
+        if self.choices:
+            text += ", one of " + ", ".join(map(str, self.choices))
+        return text
+
+    @property
+    def combine_description(self) -> str:
+        return COMBINE_DESCRIPTIONS[self.combine]
 
 
 def combine_values(name: str, values: list) -> Any:
@@ -269,6 +436,18 @@ def combine_values(name: str, values: list) -> Any:
 
 _CLEANUP_HELP = ("what to remove after the job: %s (several may be given, comma-separated)"
                  % ", ".join(CLEANUP_CHOICES))
+
+
+def _emr(name: str, kind: str, help: str, switch: str | None = "", **kwargs: Any) -> Option:
+    """An option of the EMR runner. Its switch is ``--name-with-dashes``
+    unless *switch* says otherwise (``None``: no switch, config files only)."""
+    if switch is None:
+        switches: tuple = ()
+    else:
+        switches = (switch or "--" + name.replace("_", "-"),)
+    kwargs.setdefault("topic", "emr-cluster")
+    return Option(name, kind, help, runners=EMR, switches=switches, **kwargs)
+
 
 OPTIONS: tuple[Option, ...] = (
     # -- tasks: what they see ---------------------------------------------------------
@@ -317,6 +496,111 @@ OPTIONS: tuple[Option, ...] = (
     Option("num_cores", "int", "how many tasks run at once (default: every core)",
            runners=frozenset({"local"}), switches=("--num-cores",), metavar="N",
            topic="local"),
+    Option("sort_bin", "command", "external command that sorts map output between steps,"
+           " such as 'sort -S 1G', instead of streamr's own sort (default: streamr's sort)",
+           runners=frozenset({"local"}), switches=("--sort-bin",), metavar="CMD",
+           topic="local"),
+    # -- AWS connection ---------------------------------------------------------------
+    _emr("region", "str", "AWS region to run clusters and keep temporary files in",
+         default="us-west-2", topic="aws"),
+    _emr("aws_access_key_id", "str", "AWS access key ID (default: boto3's usual sources:"
+         " environment, ~/.aws, instance role)", switch=None, topic="aws"),
+    _emr("aws_secret_access_key", "str", "AWS secret access key that goes with"
+         " aws_access_key_id", switch=None, topic="aws", secret=True),
+    _emr("aws_session_token", "str", "AWS session token for temporary credentials",
+         switch=None, topic="aws", secret=True),
+    _emr("profile", "str", "named profile from ~/.aws/config to take credentials and"
+         " settings from", switch="--aws-profile", metavar="NAME", topic="aws"),
+    _emr("s3_endpoint", "str", "S3 endpoint URL to use instead of AWS's (for example a test"
+         " server)", metavar="URL", topic="aws"),
+    _emr("emr_endpoint", "str", "EMR endpoint URL to use instead of AWS's", metavar="URL",
+         topic="aws"),
+    # -- the cluster --------------------------------------------------------------------
+    _emr("cluster_id", "str", "run on this existing cluster (j-...) instead of starting one",
+         metavar="ID"),
+    _emr("release_label", "str", "EMR release of new clusters", default="emr-7.1.0",
+         metavar="LABEL"),
+    _emr("applications", "list", "application to install on new clusters besides Hadoop,"
+         " such as Spark (repeatable)", switch="--application", metavar="NAME"),
+    _emr("emr_configurations", "json_list", "configuration object (Classification,"
+         " Properties, Configurations) for new clusters; JSON on the command line"
+         " (repeatable)", switch="--emr-configuration", metavar="JSON"),
+    _emr("cloud_tmp_dir", "path", "S3 directory for the job's temporary files (default: a"
+         " streamr bucket in the region, made on first use)", metavar="URI"),
+    _emr("cloud_log_dir", "path", "S3 directory for cluster logs (default: logs/ under"
+         " cloud_tmp_dir)", metavar="URI"),
+    _emr("max_mins_idle", "float", "minutes a cluster may sit idle before it shuts itself"
+         " down", default=10.0, metavar="MINUTES"),
+    _emr("tags", "dict", "tag for new clusters, as KEY=VALUE (repeatable)", switch="--tag",
+         metavar="KEY=VALUE"),
+    _emr("ec2_key_pair", "str", "EC2 key pair for SSH access to cluster nodes",
+         metavar="NAME"),
+    _emr("subnet", "str", "VPC subnet ID to start new clusters in", metavar="ID"),
+    _emr("zone", "str", "availability zone to start new clusters in (ignored with subnet)"),
+    _emr("iam_instance_profile", "str", "IAM instance profile of cluster nodes (default:"
+         " EMR_EC2_DefaultRole, made if missing)", metavar="NAME"),
+    _emr("iam_service_role", "str", "IAM role that EMR acts as (default: EMR_DefaultRole,"
+         " made if missing)", metavar="NAME"),
+    _emr("extra_cluster_params", "json_dict", "extra RunJobFlow parameter for new clusters,"
+         " as NAME=JSON (repeatable; null removes one streamr sets)",
+         switch="--extra-cluster-param", metavar="NAME=JSON"),
+    _emr("check_cluster_every", "float", "seconds between checks of a cluster's and its"
+         " steps' state", default=10.0, metavar="SECONDS"),
+    # -- instances ----------------------------------------------------------------------
+    _emr("instance_type", "str", "EC2 instance type of every node unless set per role",
+         default="m5.xlarge", metavar="TYPE", topic="emr-instances"),
+    _emr("master_instance_type", "str", "instance type of the master node (default:"
+         " instance_type)", metavar="TYPE", topic="emr-instances"),
+    _emr("core_instance_type", "str", "instance type of core nodes (default: instance_type)",
+         metavar="TYPE", topic="emr-instances"),
+    _emr("num_core_instances", "int", "number of core nodes (0: the master does all the"
+         " work)", default=0, metavar="N", topic="emr-instances"),
+    _emr("task_instance_type", "str", "instance type of task nodes (default:"
+         " core_instance_type)", metavar="TYPE", topic="emr-instances"),
+    _emr("num_task_instances", "int", "number of task nodes (they run tasks but store no"
+         " HDFS data); needs core nodes", default=0, metavar="N", topic="emr-instances"),
+    _emr("master_instance_bid_price", "str", "spot bid price in US dollars per hour for the"
+         " master node (default: on-demand)", metavar="PRICE", topic="emr-instances"),
+    _emr("core_instance_bid_price", "str", "spot bid price in US dollars per hour for core"
+         " nodes (default: on-demand)", metavar="PRICE", topic="emr-instances"),
+    _emr("task_instance_bid_price", "str", "spot bid price in US dollars per hour for task"
+         " nodes (default: on-demand)", metavar="PRICE", topic="emr-instances"),
+    _emr("instance_groups", "json_list", "instance groups exactly as EMR's API takes them;"
+         " replaces the instance type, count and bid price options", metavar="JSON",
+         topic="emr-instances"),
+    _emr("instance_fleets", "json_list", "instance fleets exactly as EMR's API takes them;"
+         " replaces the instance type, count and bid price options", metavar="JSON",
+         topic="emr-instances"),
+    # -- bootstrapping ------------------------------------------------------------------
+    _emr("bootstrap", "list", "shell command run on each node as it starts; a local file"
+         " named with a # after it (path#) is uploaded and the # replaced by its path on"
+         " the node (repeatable)", metavar="CMD", topic="emr-bootstrap"),
+    _emr("bootstrap_actions", "list", "bootstrap action: an S3 URI of a script followed"
+         " by its arguments (repeatable)", switch="--bootstrap-action", metavar="ACTION",
+         topic="emr-bootstrap"),
+    _emr("bootstrap_python", "bool", "make sure each node has a Python 3 that can run the"
+         " job, installing one from the OS packages when needed",
+         false_switch="--no-bootstrap-python", default=True, topic="emr-bootstrap"),
+    # -- pooling ------------------------------------------------------------------------
+    _emr("pool_clusters", "bool", "run on an idle cluster of the pool that fits the job,"
+         " or start one that joins the pool", false_switch="--no-pool-clusters",
+         default=False, topic="emr-pool"),
+    _emr("pool_name", "str", "name of the pool to join", default="default",
+         metavar="NAME", topic="emr-pool"),
+    _emr("max_clusters_in_pool", "int", "start no new cluster while the pool has this"
+         " many (0: no limit)", default=0, metavar="N", topic="emr-pool"),
+    _emr("pool_wait_minutes", "int", "minutes to wait for a pooled cluster to become free"
+         " before starting a new one", default=0, metavar="MINUTES", topic="emr-pool"),
+    _emr("pool_jitter_seconds", "int", "up to this many seconds of random wait before"
+         " looking for a pooled cluster, so jobs started together do not race",
+         default=60, metavar="SECONDS", topic="emr-pool"),
+    # -- steps --------------------------------------------------------------------------
+    _emr("emr_action_on_failure", "str", "what EMR does when a step fails (default:"
+         " CANCEL_AND_WAIT on pooled or existing clusters, TERMINATE_CLUSTER otherwise)",
+         choices=("CANCEL_AND_WAIT", "CONTINUE", "TERMINATE_CLUSTER"), metavar="ACTION",
+         topic="emr-steps"),
+    _emr("max_concurrent_steps", "int", "steps a cluster may run at once", default=1,
+         metavar="N", topic="emr-steps"),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
@@ -330,4 +614,3 @@ def option(name: str) -> Option:
 def options_for_runner(alias: str) -> list[Option]:
     """Options that runner *alias* accepts, in table order."""
     return [opt for opt in OPTIONS if alias in opt.runners]
-

@@ -11,7 +11,7 @@ import pytest
 from streamr.errors import MalformedRecordError, UsageError
 from streamr.job import MRJob
 from streamr.protocol import JSONValueProtocol
-from streamr.runners.inline import partition_sorted, plan_splits, Source
+from streamr.runners.inline import Source, partition_sorted, plan_splits
 from tests.helpers import JOBS, run_inline, run_script
 from tests.jobs.mr_features import (
     MRCommand,

@@ -7,8 +7,13 @@ import re
 from tests.helpers import ROOT
 
 
+def _read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _readme_commands():
-    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    text = _read(os.path.join(ROOT, "README.md"))
     head = text.split("## A job")[0]
     return re.findall(r"```sh\n(.+?)\n```", head, re.S)
 
@@ -22,7 +27,7 @@ def test_readme_has_exactly_two_setup_commands():
 
 
 def test_ci_runs_readme_test_command_word_for_word():
-    ci = open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8").read()
+    ci = _read(os.path.join(ROOT, ".ci", "run"))
     lines = [line.strip() for line in ci.splitlines()]
     assert _readme_commands()[1] in lines
     assert "set -euo pipefail" in lines
@@ -46,7 +51,7 @@ def test_no_module_imports_what_recent_pythons_removed():
         for name in files:
             if not name.endswith(".py"):
                 continue
-            tree = ast.parse(open(os.path.join(folder, name), encoding="utf-8").read())
+            tree = ast.parse(_read(os.path.join(folder, name)))
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
@@ -63,7 +68,7 @@ def test_task_side_modules_import_only_stdlib_and_streamr():
 
     stdlib = set(sys.stdlib_module_names)
     for name in TASK_SIDE:
-        tree = ast.parse(open(os.path.join(ROOT, "streamr", name), encoding="utf-8").read())
+        tree = ast.parse(_read(os.path.join(ROOT, "streamr", name)))
         for node in tree.body:  # module-level imports only; lazy ones are allowed
             if isinstance(node, ast.Import):
                 tops = [alias.name.split(".")[0] for alias in node.names]

@@ -29,7 +29,9 @@ _CHUNK = 1 << 16
 
 
 class MRJobRunner:
-    """Base class of runners. Use as a context manager::
+    """Base class of runners.
+
+    Use a runner as a context manager, so that it cleans up::
 
         with job.make_runner() as runner:
             runner.run()
@@ -66,30 +68,21 @@ class MRJobRunner:
     # --- options --------------------------------------------------------------------
 
     def _merge_options(self, conf_paths, job_options: dict, cli: dict) -> dict:
-        known = {opt.name: opt for opt in OPTIONS}
-        accepted = {opt.name for opt in options_for_runner(self.alias)}
-        for name in cli:
-            if name not in known:
-                raise TypeError("%s got an unknown option %r" % (type(self).__name__, name))
-        levels = [("default", {o.name: o.default for o in OPTIONS})]
-        levels += load_runner_options(self.alias, conf_paths)
-        levels += [("job class", job_options), ("command line", cli)]
-        values: dict = {name: [] for name in known}
-        for source, level in levels:
-            for name, value in level.items():
-                opt = known.get(name)
-                if opt is None:
-                    log.warning("%s: %s is not an option; ignored", source, name)
-                    continue
-                if name not in accepted and value not in (None, [], {}) and source != "default":
-                    log.warning("%s: the %s runner does not use %s; ignored",
-                                source, self.alias, name)
-                    continue
-                try:
-                    values[name].append(opt.check(value, where=source))
-                except OptionValueError as exc:
-                    raise UsageError(str(exc)) from None
-        return {name: known[name].combine_values(vals) for name, vals in values.items()}
+        from streamr.conf import merge_runner_options
+
+        unknown = sorted(set(cli) - {opt.name for opt in OPTIONS})
+        if unknown:
+            raise TypeError("%s got unknown option(s): %s"
+                            % (type(self).__name__, ", ".join(unknown)))
+        file_levels = load_runner_options(self.alias, conf_paths)
+        try:
+            merged = merge_runner_options(self.alias, file_levels, job_options, cli,
+                                          accepted=options_for_runner(self.alias))
+        except OptionValueError as exc:
+            raise UsageError(str(exc)) from None
+        #: the merged options with the source of each value (``streamr.conf``)
+        self.merged_options = merged
+        return merged.values
 
     @property
     def options(self) -> dict:
