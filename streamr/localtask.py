@@ -67,6 +67,8 @@ def _split_lines(spec: dict, position: Position, progress: _Progress) -> Iterato
         if start:
             stream.seek(start)
             pos = start + len(stream.readline())
+            # line numbers count from here, not from the top of the file
+            position.source = "%s (lines counted from byte %d)" % (position.source, pos)
         for line in stream:
             if pos > end:
                 break
@@ -216,11 +218,40 @@ def _bound(text: str | None) -> bytes | None:
     return None if text is None else text.encode("latin_1")
 
 
+def _merge_down(runs: list, low, high, whole_line: bool, factor: int, work_dir: str) -> list:
+    """Merge the ``[low, high)`` part of *runs*, *factor* runs at a time,
+    into fewer runs in *work_dir* until at most *factor* remain (Hadoop's
+    multi-pass merge), so a reduce task never holds more than *factor* runs
+    open (each costs a file descriptor and a read buffer)."""
+    factor = max(2, factor)
+    made: set = set()
+    while len(runs) > factor:
+        merged = []
+        for begin in range(0, len(runs), factor):
+            group = runs[begin:begin + factor]
+            path = os.path.join(work_dir, "merged-%04d" % len(made))
+            writer = RunWriter(path)
+            writer.write_lines(merge_range(group, low, high, whole_line))
+            writer.close()
+            made.add(path)
+            merged.append(path)
+            for old in made.intersection(group):
+                os.remove(old)
+                os.remove(old + ".idx")
+        runs, low, high = merged, None, None
+    return runs
+
+
 def _run_reduce_task(job, spec: dict) -> None:
     step_num = spec["step_num"]
     desc = job._steps_desc()[step_num]["reducer"]
-    lines: Iterable[bytes] = merge_range(spec["runs"], _bound(spec.get("low")),
-                                         _bound(spec.get("high")), spec.get("sort_values", False))
+    runs, low, high = spec["runs"], _bound(spec.get("low")), _bound(spec.get("high"))
+    whole_line = spec.get("sort_values", False)
+    factor = spec.get("merge_factor") or len(runs)
+    if len(runs) > factor:
+        runs = _merge_down(runs, low, high, whole_line, factor, spec["run_dir"])
+        low = high = None
+    lines: Iterable[bytes] = merge_range(runs, low, high, whole_line)
     with open(spec["part_path"], "wb", buffering=1 << 20) as out:
         if desc["type"] == "command":
             out.writelines(_pipe_through(desc["command"], lines))

@@ -34,3 +34,13 @@ def run_script(script, args=(), stdin=b"", env=None, cwd=ROOT):
 def json_lines(data: bytes):
     return [tuple(json.loads(part) for part in line.split(b"\t", 1))
             for line in data.splitlines()]
+
+
+def read_parts(out_dir) -> bytes:
+    """The part files of output directory *out_dir*, concatenated in name order."""
+    names = sorted(name for name in os.listdir(out_dir) if name.startswith("part-"))
+    data = b""
+    for name in names:
+        with open(os.path.join(out_dir, name), "rb") as handle:
+            data += handle.read()
+    return data

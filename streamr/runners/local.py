@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file__)))
 #: memory a map task may fill with output before it spills a sorted run
 SPILL_BYTES = 64 << 20
+#: jobconf property that overrides SPILL_BYTES (small values exercise spilling)
+SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
+#: most sorted runs a reduce task merges at once (``mapreduce.task.io.sort.factor``)
+MERGE_FACTOR = 64
+#: most entries of each run's index kept for choosing reducer key ranges
+INDEX_SAMPLES = 256
 
 
 class LocalRunner(MRJobRunner):
@@ -87,9 +93,10 @@ class LocalRunner(MRJobRunner):
 
     def _input_files(self) -> list:
         files = []
-        for path in self._expanded_inputs():
+        for num, path in enumerate(self._expanded_inputs()):
             if path == "-":
-                copy = os.path.join(self._tmp_dir(), "stdin")
+                # a copy per "-": a second one reads what is left (nothing)
+                copy = os.path.join(self._tmp_dir(), "stdin-%d" % num)
                 stream = self._stdin if self._stdin is not None else sys.stdin.buffer
                 with open(copy, "wb") as out:
                     shutil.copyfileobj(stream, out, 1 << 20)
@@ -114,6 +121,7 @@ class LocalRunner(MRJobRunner):
         num_reducers = int(reduces) if reduces is not None else self._num_cores()
         has_reducer = "reducer" in desc and num_reducers > 0
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
+        spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
         manifest = step_num == 0 and desc.get("input_manifest")
         if manifest:
             splits = [FileSplit(path, 0, os.path.getsize(path), True, label)
@@ -131,7 +139,7 @@ class LocalRunner(MRJobRunner):
                 "input": {"path": split.path, "start": split.start, "length": split.length,
                           "compressed": split.compressed, "label": split.label},
                 "sort_values": bool(self._job_settings.get("sort_values")),
-                "spill_bytes": SPILL_BYTES,
+                "spill_bytes": spill_bytes,
                 "progress_path": os.path.join(task_dir, "progress"),
                 "part_path": None if has_reducer else os.path.join(step_out, "part-%05d" % num),
             }
@@ -147,7 +155,10 @@ class LocalRunner(MRJobRunner):
         for task in map_tasks:
             with open(os.path.join(task.dir, "runs.json")) as handle:
                 runs.extend(json.load(handle))
-        bounds = choose_boundaries([read_index(run) for run in runs], num_reducers)
+        bounds = choose_boundaries([_thin(read_index(run), INDEX_SAMPLES) for run in runs],
+                                   num_reducers)
+        merge_factor = int(jobconf_from_dict(jobconf, "mapreduce.task.io.sort.factor")
+                           or MERGE_FACTOR)
         bounds += [None] * (num_reducers - 1 - len(bounds))
         lows = [None] + bounds
         highs = bounds + [None]
@@ -157,8 +168,8 @@ class LocalRunner(MRJobRunner):
             os.makedirs(task_dir)
             empty = num > 0 and lows[num] is None
             spec = {
-                "kind": "reduce", "step_num": step_num, "task_num": num,
-                "runs": [] if empty else runs,
+                "kind": "reduce", "step_num": step_num, "task_num": num, "run_dir": task_dir,
+                "runs": [] if empty else runs, "merge_factor": merge_factor,
                 "low": None if lows[num] is None else lows[num].decode("latin_1"),
                 "high": None if highs[num] is None else highs[num].decode("latin_1"),
                 "sort_values": bool(self._job_settings.get("sort_values")),
@@ -289,6 +300,14 @@ class LocalRunner(MRJobRunner):
             log.info("  step %d of %d: %s", step_num + 1, len(self._steps), message)
             self._last_message = message
             self._last_progress = now
+
+
+def _thin(entries: list, most: int) -> list:
+    """About *most* entries of a run's index (every k-th, and the last), so
+    the runner's memory does not grow with the size of the map output; the
+    gaps between kept offsets still add up to the run's size."""
+    step = -(-len(entries) // most)
+    return entries if step <= 1 else entries[:-1:step] + entries[-1:]
 
 
 def _read_progress(task_dir: str) -> int:
