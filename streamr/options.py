@@ -469,8 +469,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("setup", "list", "shell command run in each task's working directory before the"
            " task starts (repeatable)", runners=SUBPROCESS_RUNNERS,
            switches=("--setup",), metavar="CMD", topic="tasks"),
-    Option("task_python_bin", "str", "Python interpreter that runs tasks (default: the one"
-           " running streamr locally, python3 on clusters)",
+    Option("task_python_bin", "command", "Python interpreter (with any arguments, such as"
+           " 'python3 -X utf8') that runs tasks (default: the one running streamr locally,"
+           " python3 on clusters)",
            runners=SUBPROCESS_RUNNERS, switches=("--task-python-bin",), metavar="PYTHON",
            topic="tasks"),
     Option("skip_malformed_records", "bool", "skip (and count) input or intermediate lines"
@@ -495,10 +496,6 @@ OPTIONS: tuple[Option, ...] = (
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once (default: every core)",
            runners=frozenset({"local"}), switches=("--num-cores",), metavar="N",
-           topic="local"),
-    Option("sort_bin", "command", "external command that sorts map output between steps,"
-           " such as 'sort -S 1G', instead of streamr's own sort (default: streamr's sort)",
-           runners=frozenset({"local"}), switches=("--sort-bin",), metavar="CMD",
            topic="local"),
     # -- AWS connection ---------------------------------------------------------------
     _emr("region", "str", "AWS region to run clusters and keep temporary files in",

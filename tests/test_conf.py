@@ -417,9 +417,9 @@ def test_unknown_option_warns_with_closest_name_and_goes_on(tmp_path, warnings):
 
 
 def test_dashed_option_name_suggests_the_underscored_one(tmp_path, warnings):
-    path = write(tmp_path, "c.conf", "runners: {local: {sort-bin: sort}}\n")
+    path = write(tmp_path, "c.conf", "runners: {local: {task-python-bin: python3}}\n")
     load_runner_options("local", [path])
-    assert "did you mean 'sort_bin'?" in warnings[0]
+    assert "did you mean 'task_python_bin'?" in warnings[0]
 
 
 def test_option_of_another_runner_warns_where_it_belongs(tmp_path, warnings):

@@ -82,7 +82,7 @@ def test_options_for_runner():
     local = {opt.name for opt in options_for_runner("local")}
     assert {"cmdenv", "jobconf", "files"} <= inline
     assert "setup" not in inline and "setup" in local
-    assert {"num_cores", "sort_bin"} <= local - inline
+    assert {"num_cores", "task_python_bin"} <= local - inline
     assert "region" not in local
     assert options_for_runner("nosuch") == []
 
@@ -112,8 +112,8 @@ def test_option_with_unknown_kind_or_combiner_is_refused():
     ("setup", ["a", "b"], ["a", "b"]),
     ("jobconf", {"a": 1, "b": True, "c": None, "d": 1.5}, {"a": "1", "b": "true", "c": None,
                                                           "d": "1.5"}),
-    ("sort_bin", "sort -k1,1 -S '1 G'", ["sort", "-k1,1", "-S", "1 G"]),
-    ("sort_bin", ["sort", "-r"], ["sort", "-r"]),
+    ("task_python_bin", "python3 -X 'utf8 mode'", ["python3", "-X", "utf8 mode"]),
+    ("task_python_bin", ["python3", "-u"], ["python3", "-u"]),
     ("emr_configurations", {"Classification": "x"}, [{"Classification": "x"}]),
     ("emr_configurations", '[{"Classification": "x"}]', [{"Classification": "x"}]),
     ("instance_fleets", [{"InstanceFleetType": "MASTER"}], [{"InstanceFleetType": "MASTER"}]),
@@ -136,8 +136,8 @@ def test_check_accepts_and_normalises(name, given, expected):
     ("setup", {"a": 1}, "setup must be a list of strings, not a mapping"),
     ("jobconf", ["a=1"], "jobconf must be a mapping of names to values, not a list"),
     ("jobconf", {"a": [1]}, "value of 'a' must be a string or number"),
-    ("sort_bin", "sort 'unclosed", "sort_bin: cannot split"),
-    ("sort_bin", [], "sort_bin must not be an empty command"),
+    ("task_python_bin", "python3 'unclosed", "task_python_bin: cannot split"),
+    ("task_python_bin", [], "task_python_bin must not be an empty command"),
     ("emr_configurations", ["x"], "emr_configurations must be a list of mappings"),
     ("emr_configurations", "{nope", "emr_configurations must be JSON"),
     ("extra_cluster_params", [1], "extra_cluster_params must be a mapping"),
@@ -268,7 +268,7 @@ def test_switches_of_each_kind():
                   "--emr-configuration", '[{"Classification": "b"}]',
                   "--extra-cluster-param", "VisibleToAllUsers=true",
                   "--extra-cluster-param", "Name=plain text",
-                  "--tag", "team=data", "--sort-bin", "sort -r", "--aws-profile", "dev",
+                  "--tag", "team=data", "--task-python-bin", "python3 -u", "--aws-profile", "dev",
                   "--instance-groups", '[{"InstanceRole": "MASTER"}]')
     assert opts.jobconf == {"a": "1", "b": "2"}
     assert opts.cmdenv == {"TZ": "UTC"}
@@ -280,7 +280,7 @@ def test_switches_of_each_kind():
     assert opts.emr_configurations == [{"Classification": "a"}, {"Classification": "b"}]
     assert opts.extra_cluster_params == {"VisibleToAllUsers": True, "Name": "plain text"}
     assert opts.tags == {"team": "data"}
-    assert option("sort_bin").check(opts.sort_bin) == ["sort", "-r"]
+    assert option("task_python_bin").check(opts.task_python_bin) == ["python3", "-u"]
     assert opts.profile == "dev"
     assert opts.instance_groups == [{"InstanceRole": "MASTER"}]
 

@@ -132,6 +132,42 @@ class MRJobRunner:
                 self._working_dir.add("file", path)
         self._working_dir.check_sources()
 
+    def _hadoop_task_env(self, kind: str, task_num: int, jobconf: dict, attempt: int = 0,
+                         input_uri: str | None = None, start: int = 0,
+                         length: int = 0) -> dict:
+        """The environment Hadoop streaming gives a task: every jobconf
+        property (dots as underscores), the job, task and attempt ids, for
+        map tasks the input file and byte range, and then ``cmdenv``."""
+        letter = "m" if kind != "reducer" else "r"
+        job_id = self._job_id[len("job_"):]
+        env = {name.replace(".", "_"): str(value) for name, value in jobconf.items()}
+        env.update({
+            "mapreduce_job_id": self._job_id,
+            "mapreduce_task_partition": str(task_num),
+            "mapreduce_task_ismap": "true" if letter == "m" else "false",
+            "mapreduce_task_id": "task_%s_%s_%06d" % (job_id, letter, task_num),
+            "mapreduce_task_attempt_id": "attempt_%s_%s_%06d_%d" % (
+                job_id, letter, task_num, attempt),
+        })
+        if input_uri:
+            env.update({
+                "mapreduce_map_input_file": input_uri,
+                "mapreduce_map_input_start": str(start),
+                "mapreduce_map_input_length": str(length),
+            })
+        env.update(self._opts["cmdenv"] or {})
+        return env
+
+    def _check_local_output_dir(self) -> None:
+        """The output must be a local directory without part files in it."""
+        out_dir = self.get_output_dir()
+        if "://" in out_dir:
+            raise UsageError("the %s runner writes output to local directories only"
+                             % self.alias)
+        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
+            raise UsageError("output directory %s already holds output; remove it or"
+                             " choose another" % out_dir)
+
     def _task_args_base(self) -> list:
         """Pass-through and file arguments every task gets."""
         if self._job is None:

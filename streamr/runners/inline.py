@@ -197,7 +197,7 @@ class InlineRunner(MRJobRunner):
                             name.upper(), value)
 
     def _run(self) -> None:
-        self._check_output_dir()
+        self._check_local_output_dir()
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._wd = os.path.join(tmp, "wd")
@@ -225,14 +225,6 @@ class InlineRunner(MRJobRunner):
             uri = path if "://" in path else "file://" + os.path.abspath(path)
             sources.append(Source(path, uri, lines, is_compressed(path)))
         return sources
-
-    def _check_output_dir(self) -> None:
-        out_dir = self.get_output_dir()
-        if "://" in out_dir:
-            raise UsageError("the inline runner writes output to local directories only")
-        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
-            raise UsageError("output directory %s already holds output; remove it or"
-                             " choose another" % out_dir)
 
     def _write_output(self, sources: list) -> None:
         out_dir = self.get_output_dir()
@@ -285,24 +277,10 @@ class InlineRunner(MRJobRunner):
 
     def _task_env(self, kind: str, step_num: int, task_num: int, jobconf: dict,
                   split: Split | None = None) -> dict:
-        letter = "m" if kind != "reducer" else "r"
-        env = {name.replace(".", "_"): value for name, value in jobconf.items()}
-        env.update({
-            "mapreduce_job_id": self._job_id,
-            "mapreduce_task_partition": str(task_num),
-            "mapreduce_task_ismap": "true" if letter == "m" else "false",
-            "mapreduce_task_id": "task_%s_%s_%06d" % (self._job_id[4:], letter, task_num),
-            "mapreduce_task_attempt_id": "attempt_%s_%s_%06d_0" % (
-                self._job_id[4:], letter, task_num),
-        })
         if split is not None and split.source.uri:
-            env.update({
-                "mapreduce_map_input_file": split.source.uri,
-                "mapreduce_map_input_start": str(split.start),
-                "mapreduce_map_input_length": str(split.length),
-            })
-        env.update(self._opts["cmdenv"] or {})
-        return env
+            return self._hadoop_task_env(kind, task_num, jobconf, 0, split.source.uri,
+                                         split.start, split.length)
+        return self._hadoop_task_env(kind, task_num, jobconf)
 
     def _new_task_job(self, step_num: int, kind: str, extra: tuple = ()):
         args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)

@@ -70,12 +70,8 @@ class LocalRunner(MRJobRunner):
         tmp = self._tmp_dir()
         self._archive_cache = os.path.join(tmp, "archives")
         self._job_id = "job_local%s_0001" % self._job_key.rsplit(".", 3)[-2]
+        self._check_local_output_dir()
         out_dir = self.get_output_dir()
-        if "://" in out_dir:
-            raise UsageError("the local runner writes output to local directories only")
-        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
-            raise UsageError("output directory %s already holds output; remove it or choose"
-                             " another" % out_dir)
         staging = os.path.join(out_dir, "_temporary")
         os.makedirs(staging, exist_ok=True)
         try:
@@ -190,24 +186,11 @@ class LocalRunner(MRJobRunner):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
-        letter = "m" if kind == "mapper" else "r"
-        job_id = self._job_id[4:]
-        env = {name.replace(".", "_"): value for name, value in jobconf.items()}
-        env.update({
-            "mapreduce_job_id": self._job_id,
-            "mapreduce_task_partition": str(num),
-            "mapreduce_task_ismap": "true" if letter == "m" else "false",
-            "mapreduce_task_id": "task_%s_%s_%06d" % (job_id, letter, num),
-        })
-        if split is not None:
-            env.update({
-                "mapreduce_map_input_file": self._uri(split.path),
-                "mapreduce_map_input_start": str(split.start),
-                "mapreduce_map_input_length": str(split.length),
-            })
-        env.update(self._opts["cmdenv"] or {})
-        python = self._opts.get("task_python_bin") or sys.executable
-        args = [python, os.path.abspath(self._script), "--step-num=%d" % step_num,
+        env = (self._hadoop_task_env(kind, num, jobconf, 0, self._uri(split.path), split.start,
+                                     split.length) if split is not None
+               else self._hadoop_task_env(kind, num, jobconf))
+        python = self._opts.get("task_python_bin") or [sys.executable]
+        args = list(python) + [os.path.abspath(self._script), "--step-num=%d" % step_num,
                 "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)
         where = None
         if split is not None:
@@ -221,8 +204,8 @@ class LocalRunner(MRJobRunner):
         env["PYTHONPATH"] = _PACKAGE_PARENT + (
             os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.update(task.env)
-        env["mapreduce_task_attempt_id"] = "attempt_%s_%s_%06d_%d" % (
-            self._job_id[4:], "m" if task.kind == "mapper" else "r", task.num, task.attempt)
+        env["mapreduce_task_attempt_id"] = env["mapreduce_task_attempt_id"][:-1] + str(
+            task.attempt)
         return env
 
     def _command(self, task: Task) -> list:
