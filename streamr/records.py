@@ -14,7 +14,7 @@ from typing import Callable
 
 from streamr.errors import MalformedRecordError
 
-__all__ = ["Position", "decode_lines", "split_key", "to_lines"]
+__all__ = ["Position", "add_counter_line", "decode_lines", "split_key", "to_lines"]
 
 
 class Position:
@@ -81,6 +81,26 @@ def to_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield part + b"\n"
     if leftover:
         yield leftover
+
+
+_COUNTER_PREFIX = b"reporter:counter:"
+
+
+def add_counter_line(line: bytes, counters: dict) -> bool:
+    """If *line* is a Hadoop streaming ``reporter:counter:group,name,amount``
+    line, add it to *counters* (``{group: {name: total}}``) and return True."""
+    if not line.startswith(_COUNTER_PREFIX):
+        return False
+    fields = line[len(_COUNTER_PREFIX):].rstrip(b"\r\n").decode("utf_8", "replace").rsplit(",", 2)
+    if len(fields) != 3:
+        return False
+    try:
+        amount = int(fields[2])
+    except ValueError:
+        return False
+    group = counters.setdefault(fields[0], {})
+    group[fields[1]] = group.get(fields[1], 0) + amount
+    return True
 
 
 def split_key(line: bytes) -> bytes:

@@ -26,7 +26,7 @@ from streamr.inputs import is_compressed, open_input
 from streamr.job import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
 from streamr.mapside import MapSide
 from streamr.options import option
-from streamr.records import Position, decode_lines, split_key
+from streamr.records import Position, add_counter_line, decode_lines, split_key
 from streamr.runners.base import MRJobRunner
 
 __all__ = ["InlineRunner"]
@@ -123,16 +123,9 @@ class _Counters:
         """Take counters out of a task's stderr; pass other lines on."""
         passthrough = []
         for line in data.splitlines(True):
-            if line.startswith(b"reporter:counter:"):
-                fields = line[len(b"reporter:counter:"):].rstrip(b"\r\n").decode(
-                    "utf_8", "replace").rsplit(",", 2)
-                if len(fields) == 3:
-                    try:
-                        self.add(fields[0], fields[1], int(fields[2]))
-                        continue
-                    except ValueError:
-                        pass
-            elif line.startswith(b"reporter:status:"):
+            if add_counter_line(line, self.groups):
+                continue
+            if line.startswith(b"reporter:status:"):
                 log.debug("status: %s", line[16:].decode("utf_8", "replace").rstrip())
                 continue
             passthrough.append(line)

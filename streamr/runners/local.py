@@ -22,6 +22,7 @@ import streamr
 from streamr.compat import jobconf_from_dict
 from streamr.errors import UsageError
 from streamr.job import SKIP_MALFORMED_PROPERTY
+from streamr.records import add_counter_line
 from streamr.runners.base import MRJobRunner
 from streamr.runners.splits import FileSplit, plan_file_splits
 from streamr.runners.taskpool import Task, TaskPool
@@ -303,22 +304,11 @@ def _read_progress(task_dir: str) -> int:
 
 def counters_from_stderr(path: str, counters: dict) -> None:
     """Add the ``reporter:counter:`` lines of a task's stderr to *counters*."""
-    prefix = b"reporter:counter:"
     if not os.path.exists(path):
         return
     with open(path, "rb") as handle:
         for line in handle:
-            if not line.startswith(prefix):
-                continue
-            fields = line[len(prefix):].rstrip(b"\r\n").decode("utf_8", "replace").rsplit(",", 2)
-            if len(fields) != 3:
-                continue
-            try:
-                amount = int(fields[2])
-            except ValueError:
-                continue
-            group = counters.setdefault(fields[0], {})
-            group[fields[1]] = group.get(fields[1], 0) + amount
+            add_counter_line(line, counters)
 
 
 def stderr_tail(path: str, lines: int = 25) -> str:
