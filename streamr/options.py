@@ -32,7 +32,6 @@ __all__ = [
 ]
 
 ALL_RUNNERS = frozenset({"inline", "local", "emr"})
-LOCAL_RUNNERS = frozenset({"inline", "local"})
 SUBPROCESS_RUNNERS = frozenset({"local", "emr"})
 EMR = frozenset({"emr"})
 

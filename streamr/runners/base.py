@@ -63,6 +63,8 @@ class MRJobRunner:
         self._ran = False
         self._local_tmp_dir = None
         self._job_key = self._make_job_key()
+        # Hadoop-style id of this run, as tasks see it in mapreduce_job_id
+        self._job_id = "job_local%s_0001" % "".join(self._job_key.split(".")[-3:-1])
         self._working_dir = WorkingDir()
 
     # --- options --------------------------------------------------------------------

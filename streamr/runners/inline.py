@@ -196,7 +196,6 @@ class InlineRunner(MRJobRunner):
         self._wd = os.path.join(tmp, "wd")
         self._working_dir.build(self._wd, os.path.join(tmp, "archives"))
         self._base_args = self._task_args_base()
-        self._job_id = "job_%s_0001" % self._job_key.rsplit(".", 2)[-2].replace(".", "")
         sources = self._read_inputs()
         for step_num, desc in enumerate(self._steps):
             counters = _Counters()

@@ -70,7 +70,6 @@ class LocalRunner(MRJobRunner):
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._archive_cache = os.path.join(tmp, "archives")
-        self._job_id = "job_local%s_0001" % self._job_key.rsplit(".", 3)[-2]
         self._check_local_output_dir()
         out_dir = self.get_output_dir()
         staging = os.path.join(out_dir, "_temporary")
