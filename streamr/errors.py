@@ -8,13 +8,21 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
-__all__ = ["MalformedRecordError", "TaskFailure", "UsageError"]
+__all__ = ["AWSError", "MalformedRecordError", "TaskFailure", "UsageError"]
 
 
 class UsageError(Exception):
     """Bad options, a missing input path, an unknown runner: exit status 2."""
 
     exit_status = 2
+
+
+class AWSError(Exception):
+    """AWS refused a request, or cannot be reached, for a reason the user can
+    fix (credentials, bucket, region, endpoint): exit status 1. ``str()`` is
+    one line naming what was asked for and the likely fix."""
+
+    exit_status = 1
 
 
 class MalformedRecordError(ValueError):

@@ -1,5 +1,6 @@
-"""Input paths: expanding globs and directories, opening files (decompressing
-``.gz``, ``.bz2`` and ``.zst`` transparently) and checking that they exist.
+"""Input paths: expanding date aliases, globs and directories through a
+filesystem, checking that they stand for files, and opening files
+(decompressing ``.gz``, ``.bz2`` and ``.zst`` transparently).
 
 ``open_input`` and ``local_copy_of`` also run inside tasks; they import
 smart_open only for compressed files, so plain text needs the standard
@@ -9,7 +10,7 @@ library alone.
 from __future__ import annotations
 
 import contextlib
-import glob
+import logging
 import os
 from collections.abc import Iterator
 from typing import IO
@@ -25,8 +26,9 @@ __all__ = [
 ]
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
-_GLOB_CHARS = set("*?[")
 _READ_BUFFER = 1 << 20
+
+log = logging.getLogger(__name__)
 
 
 def is_compressed(path: str) -> bool:
@@ -34,58 +36,57 @@ def is_compressed(path: str) -> bool:
     return path.lower().endswith(COMPRESSED_SUFFIXES)
 
 
-def _is_hidden(name: str) -> bool:
-    # Hadoop skips files whose names start with _ or . (_SUCCESS, .crc files)
-    return name.startswith(("_", "."))
-
-
-def _files_under(directory: str) -> list:
-    found = []
-    for root, dirs, files in os.walk(directory, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-        found.extend(os.path.join(root, f) for f in sorted(files) if not _is_hidden(f))
-    return found
-
-
-def expand_input_paths(paths: list, check: bool = True) -> list:
-    """Each path as the list of files it stands for, in order: ``-`` (stdin)
-    stays as is, a glob becomes its sorted matches, a directory every
+def expand_input_paths(paths: list, fs, check: bool = True, today=None,
+                       date_format: str | None = None) -> list:
+    """Each path as the list of files it stands for, in order, found through
+    the filesystem *fs*: ``-`` (stdin) stays as is, a date alias becomes one
+    path per date (see :mod:`streamr.date_aliases`; *today* is the day they
+    count from), a glob becomes its sorted matches, a directory every
     non-hidden file under it. With *check*, a path that stands for nothing
-    raises :class:`UsageError` naming it."""
+    raises :class:`UsageError` naming it (and the dates tried)."""
+    from streamr.date_aliases import DEFAULT_DATE_FORMAT, expand_date_aliases, parse_as_of
+
+    today = today or parse_as_of(None)
     result = []
     for path in paths:
         if path == "-":
             result.append(path)
             continue
-        if "://" in path and not path.startswith("file://"):
-            result.append(path)
-            continue
-        local = path[len("file://"):] if path.startswith("file://") else path
-        local = os.path.expanduser(local)
-        if _GLOB_CHARS & set(local):
-            matches = sorted(glob.glob(local))
-            files = []
-            for match in matches:
-                files.extend(_files_under(match) if os.path.isdir(match) else [match])
-        elif os.path.isdir(local):
-            files = _files_under(local)
-            if not files and check:
-                raise UsageError("input directory %s holds no files" % path)
-            result.extend(files)
-            continue
-        elif os.path.exists(local):
-            files = [local]
-        else:
-            files = []
-        if not files:
+        found = []
+        missing_dates = []
+        dated = expand_date_aliases(path, today, date_format or DEFAULT_DATE_FORMAT)
+        for item in dated:
+            files = fs.files(item.path)
+            if not files and item.dates:
+                missing_dates.append(item)
+            found.extend(files)
+        if not found:
             if check:
-                raise UsageError("input path %s does not exist" % path)
+                raise UsageError(_nothing_found(path, dated, fs, today))
+            log.warning("input path %s stands for no files; skipping it", path)
             continue
-        for file_path in files:
-            if not os.access(file_path, os.R_OK):
+        for item in missing_dates:
+            log.warning("no input for %s (%s) of %s", item.path,
+                        ", ".join(str(d) for d in item.dates), path)
+        for file_path in found:
+            if "://" not in file_path and not os.access(file_path, os.R_OK):
                 raise UsageError("input file %s is not readable" % file_path)
-        result.extend(files)
+        result.extend(found)
     return result
+
+
+def _nothing_found(path: str, dated: list, fs, today) -> str:
+    if len(dated) == 1 and not dated[0].dates:
+        if fs.exists(path):
+            return "input directory %s holds no files" % path
+        return "input path %s does not exist" % path
+    dates = sorted({date for item in dated for date in item.dates})
+    tried = ", ".join(date.isoformat() for date in dates[:10])
+    if len(dates) > 10:
+        tried += ", ... %s (%d dates)" % (dates[-1].isoformat(), len(dates))
+    return ("input path %s matched nothing on any of the dates tried: %s (e.g. %s); today"
+            " was taken as %s (--as-of changes it)"
+            % (path, tried, dated[-1].path, today.isoformat()))
 
 
 def open_input(path: str) -> IO[bytes]:

@@ -445,7 +445,14 @@ def _emr(name: str, kind: str, help: str, switch: str | None = "", **kwargs: Any
     else:
         switches = (switch or "--" + name.replace("_", "-"),)
     kwargs.setdefault("topic", "emr-cluster")
-    return Option(name, kind, help, runners=EMR, switches=switches, **kwargs)
+    kwargs.setdefault("runners", EMR)
+    return Option(name, kind, help, switches=switches, **kwargs)
+
+
+def _aws(name: str, kind: str, help: str, switch: str | None = "", **kwargs: Any) -> Option:
+    """An AWS connection option: every runner takes it, since every runner
+    can read and write S3."""
+    return _emr(name, kind, help, switch, topic="aws", runners=ALL_RUNNERS, **kwargs)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -481,6 +488,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("check_input_paths", "bool", "stop before starting if an input path does not exist",
            switches=("--check-input-paths",), false_switch="--no-check-input-paths",
            default=True, topic="run"),
+    Option("date_format", "str", "how date aliases such as $[last_days:3] write each date"
+           " in input paths (strftime codes)", switches=("--date-format",),
+           default="%Y-%m-%d", metavar="FORMAT", topic="run"),
+    Option("as_of", "str", "the day date aliases in input paths count back from, as"
+           " YYYY-MM-DD (default: today), to rerun a past day", switches=("--as-of",),
+           metavar="DATE", topic="run"),
     Option("cleanup", "cleanup", _CLEANUP_HELP + " after success", switches=("--cleanup",),
            default=["ALL"], metavar="MODE", combine="replace", topic="run"),
     Option("cleanup_on_failure", "cleanup", _CLEANUP_HELP + " after failure",
@@ -497,18 +510,23 @@ OPTIONS: tuple[Option, ...] = (
            runners=frozenset({"local"}), switches=("--num-cores",), metavar="N",
            topic="local"),
     # -- AWS connection ---------------------------------------------------------------
-    _emr("region", "str", "AWS region to run clusters and keep temporary files in",
-         default="us-west-2", topic="aws"),
-    _emr("aws_access_key_id", "str", "AWS access key ID (default: boto3's usual sources:"
-         " environment, ~/.aws, instance role)", switch=None, topic="aws"),
-    _emr("aws_secret_access_key", "str", "AWS secret access key that goes with"
-         " aws_access_key_id", switch=None, topic="aws", secret=True),
-    _emr("aws_session_token", "str", "AWS session token for temporary credentials",
-         switch=None, topic="aws", secret=True),
-    _emr("profile", "str", "named profile from ~/.aws/config to take credentials and"
-         " settings from", switch="--aws-profile", metavar="NAME", topic="aws"),
-    _emr("s3_endpoint", "str", "S3 endpoint URL to use instead of AWS's (for example a test"
-         " server)", metavar="URL", topic="aws"),
+    _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"
+         " (default: boto3's configured region, else us-west-2)"),
+    _aws("aws_access_key_id", "str", "AWS access key ID (default: boto3's usual sources:"
+         " environment, ~/.aws, instance role)", switch=None),
+    _aws("aws_secret_access_key", "str", "AWS secret access key that goes with"
+         " aws_access_key_id", switch=None, secret=True),
+    _aws("aws_session_token", "str", "AWS session token for temporary credentials",
+         switch=None, secret=True),
+    _aws("profile", "str", "named profile from ~/.aws/config to take credentials and"
+         " settings from", switch="--aws-profile", metavar="NAME"),
+    _aws("s3_endpoint", "str", "S3 endpoint URL to use instead of AWS's (default: boto3's,"
+         " which honours AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL)", metavar="URL"),
+    _aws("aws_retry_mode", "str", "botocore retry mode for AWS requests (default: boto3's"
+         " configured mode; its old legacy mode is taken as standard)",
+         choices=("standard", "adaptive"), metavar="MODE"),
+    _aws("aws_max_attempts", "int", "attempts per AWS request, first one included (default:"
+         " boto3's configured number, else its mode's default; 8 for EMR)", metavar="N"),
     _emr("emr_endpoint", "str", "EMR endpoint URL to use instead of AWS's", metavar="URL",
          topic="aws"),
     # -- the cluster --------------------------------------------------------------------

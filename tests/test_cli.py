@@ -133,7 +133,7 @@ runners:
     setup: [main-setup]
   emr:
     aws_secret_access_key: hush-hush
-    region: eu-west-1
+    release_label: emr-7.2.0
 """)
 
 
@@ -148,7 +148,7 @@ def test_show_prints_values_and_where_each_came_from(confs, tmp_path):
     assert "      TZ: UTC  # %s line 5\n" % base in out
     assert "    - base-setup  # %s line 6\n    - main-setup  # %s line 7\n" % (base, confs) in out
     assert "    check_input_paths: true  # default\n" in out
-    assert "emr:" not in out and "region" not in out
+    assert "emr:" not in out and "release_label" not in out
 
 
 def test_show_output_is_a_config_file(confs):
@@ -157,7 +157,7 @@ def test_show_output_is_a_config_file(confs):
     assert set(data["runners"]) == {"inline", "local", "emr"}
     assert data["runners"]["local"]["num_cores"] == 4
     assert data["runners"]["local"]["setup"] == ["base-setup", "main-setup"]
-    assert data["runners"]["emr"]["region"] == "eu-west-1"
+    assert data["runners"]["emr"]["release_label"] == "emr-7.2.0"
 
 
 def test_show_hides_secrets(confs):
@@ -261,11 +261,11 @@ def test_check_reports_every_problem_and_exits_2(tmp_path):
 
 
 def test_check_warnings_pass_unless_strict(tmp_path):
-    path = write(tmp_path, "c.conf", "runners:\n  inline:\n    region: x\n")
+    path = write(tmp_path, "c.conf", "runners:\n  inline:\n    release_label: x\n")
     assert invoke("conf", "check", path).exit_code == 0
     result = invoke("conf", "check", "--strict", path)
     assert result.exit_code == 1
-    assert "does not take region" in result.stderr
+    assert "does not take release_label" in result.stderr
 
 
 def test_check_syntax_error(tmp_path):

@@ -367,9 +367,9 @@ def test_bad_value_from_the_command_line_names_it():
 
 
 def test_option_for_another_runner_on_the_command_line_warns(warnings):
-    result = merge_runner_options("inline", [], None, {"region": "eu-west-1"}).values
-    assert result["region"] == "us-west-2"  # ignored: the default stays
-    assert warnings == ["command line: the inline runner does not take --region; ignored"
+    result = merge_runner_options("inline", [], None, {"release_label": "emr-6.0.0"}).values
+    assert result["release_label"] == "emr-7.1.0"  # ignored: the default stays
+    assert warnings == ["command line: the inline runner does not take --release-label; ignored"
                         " (it is for the emr runner)"]
 
 
@@ -423,9 +423,9 @@ def test_dashed_option_name_suggests_the_underscored_one(tmp_path, warnings):
 
 
 def test_option_of_another_runner_warns_where_it_belongs(tmp_path, warnings):
-    path = write(tmp_path, "c.conf", "runners:\n  local:\n    region: eu-west-1\n")
-    assert values("local", [path])["region"] == "us-west-2"
-    assert warnings == ["%s line 3 column 5: the local runner does not take region; ignored"
+    path = write(tmp_path, "c.conf", "runners:\n  local:\n    release_label: emr-6.0.0\n")
+    assert values("local", [path])["release_label"] == "emr-7.1.0"
+    assert warnings == ["%s line 3 column 5: the local runner does not take release_label; ignored"
                         " (it belongs under runners: emr:)" % path]
 
 
@@ -488,12 +488,12 @@ def test_file_that_is_not_utf8_is_an_error(tmp_path):
 def test_check_conf_file_collects_every_problem(tmp_path):
     write(tmp_path, "inc.conf", "runners: {local: {num_cores: x}}\n")
     path = write(tmp_path, "c.conf", "include: inc.conf\nrunners:\n"
-                 "  inline: {num_core: 1, region: x}\n  emr: {max_mins_idle: soon}\n")
+                 "  inline: {num_core: 1, release_label: x}\n  emr: {max_mins_idle: soon}\n")
     problems = check_conf_file(path)
     assert [p.level for p in problems] == ["error", "warning", "warning", "error"]
     assert "inc.conf line 1" in problems[0].message and "num_cores" in problems[0].message
     assert "'num_core'" in problems[1].message
-    assert "does not take region" in problems[2].message
+    assert "does not take release_label" in problems[2].message
     assert "max_mins_idle must be a number" in problems[3].message
 
 

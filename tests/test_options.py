@@ -22,14 +22,14 @@ from tests.helpers import ROOT
 
 # options the EMR runner and the example config files rely on
 EMR_OPTIONS = [
-    "region", "instance_type", "master_instance_type", "core_instance_type", "num_core_instances",
+    "instance_type", "master_instance_type", "core_instance_type", "num_core_instances",
     "task_instance_type", "num_task_instances", "release_label", "cloud_tmp_dir", "cloud_log_dir",
     "pool_clusters", "pool_name", "max_mins_idle", "bootstrap", "bootstrap_actions",
     "bootstrap_python", "emr_configurations", "tags", "ec2_key_pair", "subnet", "zone",
     "applications", "iam_instance_profile", "iam_service_role", "core_instance_bid_price",
     "task_instance_bid_price", "master_instance_bid_price", "instance_groups", "instance_fleets",
-    "extra_cluster_params", "check_cluster_every", "aws_access_key_id", "aws_secret_access_key",
-    "aws_session_token", "profile", "s3_endpoint", "emr_endpoint", "cluster_id",
+    "extra_cluster_params", "check_cluster_every",
+    "emr_endpoint", "cluster_id",
     "emr_action_on_failure", "max_concurrent_steps", "max_clusters_in_pool", "pool_wait_minutes",
     "pool_jitter_seconds",
 ]
@@ -69,6 +69,17 @@ def test_emr_options_exist_for_emr_only():
         assert option(name).runners == {"emr"}, name
 
 
+AWS_OPTIONS = ["region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+               "profile", "s3_endpoint", "aws_retry_mode", "aws_max_attempts"]
+
+
+def test_aws_connection_options_are_for_every_runner():
+    # every runner can read and write S3
+    for name in AWS_OPTIONS:
+        assert option(name).runners == ALL_RUNNERS, name
+        assert option(name).topic == "aws", name
+
+
 def test_credentials_have_no_switch_and_secrets_are_marked():
     for name in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
         assert option(name).switches == ()
@@ -83,7 +94,7 @@ def test_options_for_runner():
     assert {"cmdenv", "jobconf", "files"} <= inline
     assert "setup" not in inline and "setup" in local
     assert {"num_cores", "task_python_bin"} <= local - inline
-    assert "region" not in local
+    assert "release_label" not in local and "region" in local and "region" in inline
     assert options_for_runner("nosuch") == []
 
 
@@ -319,5 +330,5 @@ def test_reference_docs_describe_every_option():
         assert ", ".join(sorted(opt.runners)) in text
     table = streamr_options._overview().astext()
     assert all(opt.name in table for opt in OPTIONS)
-    assert "us-west-2" in streamr_options._describe(option("region")).astext()
+    assert "emr-7.1.0" in streamr_options._describe(option("release_label")).astext()
     assert "config files only" in streamr_options._describe(option("aws_session_token")).astext()

@@ -13,8 +13,10 @@ import time
 from datetime import datetime
 
 from streamr.conf import load_runner_options
+from streamr.date_aliases import parse_as_of
 from streamr.errors import UsageError
-from streamr.inputs import expand_input_paths, is_compressed, open_input
+from streamr.fs.local import local_path
+from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, options_for_runner
 from streamr.runners.workdir import WorkingDir
 
@@ -25,7 +27,6 @@ log = logging.getLogger(__name__)
 # settings that come from the job class and are not runner options
 JOB_SETTINGS = ("partitioner", "sort_values", "hadoop_input_format",
                 "hadoop_output_format", "libjars")
-_CHUNK = 1 << 16
 
 
 class MRJobRunner:
@@ -66,6 +67,7 @@ class MRJobRunner:
         # Hadoop-style id of this run, as tasks see it in mapreduce_job_id
         self._job_id = "job_local%s_0001" % "".join(self._job_key.split(".")[-3:-1])
         self._working_dir = WorkingDir()
+        self._fs = None
 
     # --- options --------------------------------------------------------------------
 
@@ -90,6 +92,16 @@ class MRJobRunner:
     def options(self) -> dict:
         """The effective option values (read-only copy)."""
         return dict(self._opts)
+
+    @property
+    def fs(self):
+        """The filesystem for every path this runner touches (local and S3),
+        connected to AWS with this runner's options."""
+        if self._fs is None:
+            from streamr.fs import make_filesystem
+
+            self._fs = make_filesystem(self._opts)
+        return self._fs
 
     # --- names and places --------------------------------------------------------------
 
@@ -160,15 +172,69 @@ class MRJobRunner:
         env.update(self._opts["cmdenv"] or {})
         return env
 
-    def _check_local_output_dir(self) -> None:
-        """The output must be a local directory without part files in it."""
+    def _check_output_dir(self) -> None:
+        """The output directory must not hold output already; an S3 output's
+        bucket must exist. Checked before any work is done."""
         out_dir = self.get_output_dir()
-        if "://" in out_dir:
-            raise UsageError("the %s runner writes output to local directories only"
-                             % self.alias)
-        if os.path.isdir(out_dir) and any(n.startswith("part-") for n in os.listdir(out_dir)):
+        if "://" in out_dir and not out_dir.startswith("file://"):
+            fs = self.fs.for_path(out_dir)
+            from streamr.fs.s3 import parse_s3_uri
+
+            bucket = parse_s3_uri(out_dir)[1]
+            if not fs.bucket_exists(bucket):
+                from streamr.errors import AWSError
+
+                raise AWSError("bucket %r does not exist (for the output %s): check the"
+                               " name, or create the bucket first" % (bucket, out_dir))
+        names = [path.rstrip("/").rsplit("/", 1)[-1]
+                 for path in self.fs.files(out_dir, skip_hidden=False, use_glob=False)]
+        if any(name.startswith("part-") or name == "_SUCCESS" for name in names):
             raise UsageError("output directory %s already holds output; remove it or"
                              " choose another" % out_dir)
+
+    def _staging_dir(self) -> str:
+        """Where the last step writes its part files: inside a local output
+        directory (moved into place at the end) or in the temporary
+        directory (for a remote output)."""
+        out_dir = self.get_output_dir()
+        if "://" in out_dir and not out_dir.startswith("file://"):
+            staging = os.path.join(self._tmp_dir(), "output")
+        else:
+            staging = os.path.join(local_path(out_dir), "_temporary")
+        os.makedirs(staging, exist_ok=True)
+        return staging
+
+    def _publish_output(self, parts_dir: str) -> None:
+        """Move the finished part files in the local *parts_dir* to the
+        output directory in name order, then write ``_SUCCESS``. For a
+        remote output, parts are uploaded; if that fails, the ones already
+        uploaded are removed, so no partial output is left as if complete."""
+        out_dir = self.get_output_dir()
+        names = sorted(os.listdir(parts_dir))
+        if "://" not in out_dir or out_dir.startswith("file://"):
+            local_out = self.fs.for_path(out_dir)
+            local_out.mkdir(out_dir)
+            for name in names:
+                os.replace(os.path.join(parts_dir, name), local_out.join(out_dir, name))
+            open(local_out.join(out_dir, "_SUCCESS"), "wb").close()
+            return
+        uploaded = []
+        try:
+            for num, name in enumerate(names):
+                target = self.fs.join(out_dir, name)
+                self.fs.put(os.path.join(parts_dir, name), target)
+                uploaded.append(target)
+                log.debug("uploaded %s (%d of %d)", target, num + 1, len(names))
+            with self.fs.open_write(self.fs.join(out_dir, "_SUCCESS"), compress=False):
+                pass
+        except BaseException:
+            for target in uploaded:
+                try:
+                    self.fs.rm(target)
+                except Exception as exc:  # the first error is the one to report
+                    log.warning("could not remove partial output %s: %s", target, exc)
+            raise
+        log.info("wrote %d part file(s) to %s", len(names), out_dir)
 
     def _task_args_base(self) -> list:
         """Pass-through and file arguments every task gets."""
@@ -204,7 +270,10 @@ class MRJobRunner:
         raise NotImplementedError
 
     def _expanded_inputs(self) -> list:
-        return expand_input_paths(self._input_paths, check=self._opts["check_input_paths"])
+        return expand_input_paths(self._input_paths, self.fs,
+                                  check=self._opts["check_input_paths"],
+                                  today=parse_as_of(self._opts.get("as_of")),
+                                  date_format=self._opts.get("date_format"))
 
     def counters(self) -> list:
         """Counters of each step: ``[{group: {counter: amount}}, ...]``."""
@@ -225,23 +294,9 @@ class MRJobRunner:
 
     def cat_output(self):
         """The job's output as byte chunks: every part file of the output
-        directory in name order, decompressed, skipping hidden files
-        (``_SUCCESS``, ``.crc``)."""
-        out_dir = self.get_output_dir()
-        if not os.path.isdir(out_dir):
-            return
-        for name in sorted(os.listdir(out_dir)):
-            path = os.path.join(out_dir, name)
-            if name.startswith(("_", ".")) or not os.path.isfile(path):
-                continue
-            if os.path.getsize(path) == 0:
-                continue
-            with (open_input(path) if is_compressed(path) else open(path, "rb")) as stream:
-                while True:
-                    chunk = stream.read(_CHUNK)
-                    if not chunk:
-                        break
-                    yield chunk
+        directory (local or S3) in name order, decompressed, skipping hidden
+        files (``_SUCCESS``, ``.crc``) and empty ones."""
+        yield from self.fs.cat(self.get_output_dir(), use_glob=False)
 
     def cleanup(self, mode=None) -> None:
         """Remove what *mode* (a list of cleanup modes; default: the

@@ -18,11 +18,12 @@ import contextlib
 import heapq
 import logging
 import os
+import shutil
 import sys
 
 from streamr.compat import jobconf_from_dict
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
-from streamr.inputs import is_compressed, open_input
+from streamr.inputs import is_compressed
 from streamr.job import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
 from streamr.mapside import MapSide
 from streamr.options import option
@@ -190,7 +191,7 @@ class InlineRunner(MRJobRunner):
                             name.upper(), value)
 
     def _run(self) -> None:
-        self._check_local_output_dir()
+        self._check_output_dir()
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._wd = os.path.join(tmp, "wd")
@@ -212,20 +213,22 @@ class InlineRunner(MRJobRunner):
                 stream = self._stdin if self._stdin is not None else sys.stdin.buffer
                 sources.append(Source("<stdin>", "-", list(stream)))
                 continue
-            with open_input(path) as handle:
+            with self.fs.open_read(path) as handle:
                 lines = handle.readlines()
             uri = path if "://" in path else "file://" + os.path.abspath(path)
             sources.append(Source(path, uri, lines, is_compressed(path)))
         return sources
 
     def _write_output(self, sources: list) -> None:
-        out_dir = self.get_output_dir()
-        os.makedirs(out_dir, exist_ok=True)
-        for num, source in enumerate(sources):
-            with open(os.path.join(out_dir, "part-%05d" % num), "wb") as handle:
-                for line in source.lines:
-                    handle.write(line if line.endswith(b"\n") else line + b"\n")
-        open(os.path.join(out_dir, "_SUCCESS"), "wb").close()
+        staging = self._staging_dir()
+        try:
+            for num, source in enumerate(sources):
+                with open(os.path.join(staging, "part-%05d" % num), "wb") as handle:
+                    for line in source.lines:
+                        handle.write(line if line.endswith(b"\n") else line + b"\n")
+            self._publish_output(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     # --- one step ---------------------------------------------------------------------------
 

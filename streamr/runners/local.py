@@ -40,6 +40,8 @@ SPILL_BYTES = 64 << 20
 SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
 #: most sorted runs a reduce task merges at once (``mapreduce.task.io.sort.factor``)
 MERGE_FACTOR = 64
+#: remote input files copied at once
+DOWNLOAD_THREADS = 8
 #: most entries of each run's index kept for choosing reducer key ranges
 INDEX_SAMPLES = 256
 
@@ -70,10 +72,8 @@ class LocalRunner(MRJobRunner):
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._archive_cache = os.path.join(tmp, "archives")
-        self._check_local_output_dir()
-        out_dir = self.get_output_dir()
-        staging = os.path.join(out_dir, "_temporary")
-        os.makedirs(staging, exist_ok=True)
+        self._check_output_dir()
+        staging = self._staging_dir()
         try:
             files = self._input_files()
             for step_num, desc in enumerate(self._steps):
@@ -81,14 +81,15 @@ class LocalRunner(MRJobRunner):
                 step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
                 os.makedirs(step_out, exist_ok=True)
                 files = self._run_step(step_num, desc, files, step_out)
-            for name in sorted(os.listdir(staging)):
-                os.replace(os.path.join(staging, name), os.path.join(out_dir, name))
-            open(os.path.join(out_dir, "_SUCCESS"), "wb").close()
+            self._publish_output(staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _input_files(self) -> list:
+        """``(local path, label)`` of each input file; stdin and remote
+        files (S3) are copied into the temporary directory first."""
         files = []
+        remote = []
         for num, path in enumerate(self._expanded_inputs()):
             if path == "-":
                 # a copy per "-": a second one reads what is left (nothing)
@@ -97,9 +98,32 @@ class LocalRunner(MRJobRunner):
                 with open(copy, "wb") as out:
                     shutil.copyfileobj(stream, out, 1 << 20)
                 files.append((copy, "<stdin>"))
+            elif "://" in path:
+                # the name keeps its suffix, so compressed files stay recognisable
+                copy = os.path.join(self._tmp_dir(), "inputs", "%05d-%s" % (
+                    num, path.rstrip("/").rsplit("/", 1)[-1]))
+                remote.append((path, copy))
+                files.append((copy, path))
             else:
                 files.append((os.path.abspath(path), path))
+        if remote:
+            self._download(remote)
         return files
+
+    def _download(self, pairs: list) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        os.makedirs(os.path.join(self._tmp_dir(), "inputs"), exist_ok=True)
+        log.info("copying %d input file(s) from %s", len(pairs),
+                 pairs[0][0].split("://", 1)[0] + "://")
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+            for num, _ in enumerate(pool.map(lambda pair: self.fs.get(*pair), pairs)):
+                if time.time() - started > 5 and (num + 1) % 100 == 0:
+                    log.info("copied %d of %d input files", num + 1, len(pairs))
+        total = sum(os.path.getsize(copy) for _, copy in pairs)
+        log.info("copied %d input file(s), %.1f MB, in %.1fs", len(pairs), total / 1e6,
+                 time.time() - started)
 
     # --- one step -----------------------------------------------------------------------
 
@@ -139,7 +163,7 @@ class LocalRunner(MRJobRunner):
                 "progress_path": os.path.join(task_dir, "progress"),
                 "part_path": None if has_reducer else os.path.join(step_out, "part-%05d" % num),
             }
-            extra = [split.path, self._uri(split.path)] if manifest else []
+            extra = [split.path, self._split_uri(split)] if manifest else []
             map_tasks.append(self._task("mapper", step_num, num, task_dir, spec, jobconf,
                                         split, extra))
         self._run_tasks(step_num, map_tasks, "mapper", jobconf)
@@ -177,8 +201,12 @@ class LocalRunner(MRJobRunner):
                 for n in range(num_reducers)]
 
     @staticmethod
-    def _uri(path: str) -> str:
-        return path if "://" in path else "file://" + os.path.abspath(path)
+    def _split_uri(split: FileSplit) -> str:
+        """The URI tasks are told they read: the original one for a remote
+        file copied here, else the local file's."""
+        if split.label and "://" in split.label:
+            return split.label
+        return "file://" + os.path.abspath(split.path)
 
     # --- tasks -------------------------------------------------------------------------
 
@@ -186,7 +214,7 @@ class LocalRunner(MRJobRunner):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
-        env = (self._hadoop_task_env(kind, num, jobconf, 0, self._uri(split.path), split.start,
+        env = (self._hadoop_task_env(kind, num, jobconf, 0, self._split_uri(split), split.start,
                                      split.length) if split is not None
                else self._hadoop_task_env(kind, num, jobconf))
         python = self._opts.get("task_python_bin") or [sys.executable]

@@ -1,0 +1,204 @@
+"""Connections to AWS: one boto3 session per set of options, clients with
+botocore's retry modes and endpoint overrides, and AWS's refusals turned
+into one line that says what to fix.
+
+Credentials, region, retry mode and endpoints follow boto3's own
+conventions (environment, ``~/.aws/config``, instance role); the options
+``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
+``profile``, ``region``, ``s3_endpoint``, ``emr_endpoint``,
+``aws_retry_mode`` and ``aws_max_attempts`` override them when set.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from streamr.errors import AWSError
+
+__all__ = ["AWSConnection", "DEFAULT_REGION", "describe_aws_error"]
+
+#: region used when neither the options nor boto3's configuration name one
+DEFAULT_REGION = "us-west-2"
+
+# retry attempts per service when neither the options nor boto3's
+# configuration set any: EMR's Describe/List calls are throttled often
+_DEFAULT_MAX_ATTEMPTS = {"emr": 8}
+
+_ENDPOINT_OPTIONS = {"s3": "s3_endpoint", "emr": "emr_endpoint"}
+
+
+class AWSConnection:
+    """A boto3 session built from runner options, handing out clients.
+
+    *opts* is a mapping of option names to values; missing names count as
+    unset. Nothing talks to AWS until a client makes a call."""
+
+    def __init__(self, opts: dict):
+        self._opts = dict(opts)
+        self._session = None
+        self._clients: dict = {}
+
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = self._make_session()
+        return self._session
+
+    def _make_session(self):
+        import boto3
+        import botocore.exceptions
+
+        opts = self._opts
+        try:
+            session = boto3.session.Session(
+                aws_access_key_id=opts.get("aws_access_key_id") or None,
+                aws_secret_access_key=opts.get("aws_secret_access_key") or None,
+                aws_session_token=opts.get("aws_session_token") or None,
+                profile_name=opts.get("profile") or None,
+                region_name=opts.get("region") or None,
+            )
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise AWSError("AWS profile %r is not in your AWS config files (~/.aws/config,"
+                           " ~/.aws/credentials); check profile / --aws-profile"
+                           % exc.kwargs.get("profile")) from None
+        if bool(opts.get("aws_access_key_id")) != bool(opts.get("aws_secret_access_key")):
+            raise AWSError("aws_access_key_id and aws_secret_access_key go together; set"
+                           " both or neither")
+        _check_region(session, session.region_name or DEFAULT_REGION)
+        return session
+
+    @property
+    def region(self) -> str:
+        """The region in use: the ``region`` option, else boto3's
+        configured region, else :data:`DEFAULT_REGION`."""
+        return self.session.region_name or DEFAULT_REGION
+
+    def endpoint(self, service: str) -> str | None:
+        """The endpoint URL the options give for *service* (None: boto3
+        decides, which honours ``AWS_ENDPOINT_URL`` and friends)."""
+        name = _ENDPOINT_OPTIONS.get(service)
+        return (self._opts.get(name) or None) if name else None
+
+    def client(self, service: str):
+        """A boto3 client for *service*, made once per connection."""
+        if service not in self._clients:
+            from botocore.config import Config
+
+            config = Config(retries=self._retries(service),
+                            user_agent_extra="streamr")
+            self._clients[service] = self.session.client(
+                service, region_name=self.region, endpoint_url=self.endpoint(service),
+                config=config)
+        return self._clients[service]
+
+    def _retries(self, service: str) -> dict:
+        botocore_session = self.session._session
+        mode = self._opts.get("aws_retry_mode") or botocore_session.get_config_variable(
+            "retry_mode")
+        if mode not in ("standard", "adaptive"):
+            mode = "standard"  # botocore's old "legacy" mode retries too little
+        attempts = self._opts.get("aws_max_attempts") or botocore_session.get_config_variable(
+            "max_attempts") or _DEFAULT_MAX_ATTEMPTS.get(service)
+        retries: dict[str, Any] = {"mode": mode}
+        if attempts:
+            retries["total_max_attempts"] = int(attempts)
+        return retries
+
+    def credential_source(self) -> str:
+        """Where the credentials in use came from, in words (for messages)."""
+        try:
+            creds = self.session.get_credentials()
+        except Exception:
+            return "unknown source"
+        if creds is None:
+            return "nowhere"
+        return _CREDENTIAL_METHODS.get(creds.method, creds.method)
+
+
+_CREDENTIAL_METHODS = {
+    "explicit": "the aws_access_key_id option",
+    "env": "the AWS_ACCESS_KEY_ID environment variable",
+    "shared-credentials-file": "~/.aws/credentials",
+    "config-file": "~/.aws/config",
+    "iam-role": "the instance role",
+    "container-role": "the container role",
+    "assume-role": "an assumed role",
+    "sso": "AWS SSO",
+}
+
+
+def _check_region(session, region: str) -> None:
+    known = set()
+    for partition in session.get_available_partitions():
+        known.update(session.get_available_regions("s3", partition_name=partition))
+    if not known or region in known:
+        return
+    close = difflib.get_close_matches(region, sorted(known), n=1)
+    hint = " (did you mean %r?)" % close[0] if close else ""
+    raise AWSError("unknown AWS region %r%s; check the region option or AWS_DEFAULT_REGION"
+                   " (a region newer than this boto3 needs a boto3 upgrade)"
+                   % (region, hint))
+
+
+def _find_botocore_error(exc: BaseException):
+    """*exc* or the botocore exception it was raised from, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__module__.startswith("botocore"):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection | None = None,
+                       service: str = "s3") -> str | None:
+    """One line saying why AWS refused *what* (for example a URI) and what to
+    do about it, or None when *exc* is not an AWS refusal."""
+    import botocore.exceptions as bce
+
+    error = _find_botocore_error(exc)
+    if error is None:
+        return None
+    source = connection.credential_source() if connection else "your configuration"
+    if isinstance(error, bce.NoCredentialsError):
+        return ("no AWS credentials found for %s: set AWS_ACCESS_KEY_ID and"
+                " AWS_SECRET_ACCESS_KEY, choose a profile with --aws-profile, or set"
+                " aws_access_key_id and aws_secret_access_key in the config file" % what)
+    if isinstance(error, (bce.EndpointConnectionError, bce.ConnectTimeoutError)):
+        endpoint = (connection.endpoint(service) if connection else None) or getattr(
+            error, "kwargs", {}).get("endpoint_url", "AWS")
+        return ("cannot connect to %s at %s for %s: check %s_endpoint, AWS_ENDPOINT_URL and"
+                " your network" % (service.upper(), endpoint, what, service))
+    if isinstance(error, bce.ClientError):
+        info = error.response.get("Error", {})
+        code = str(info.get("Code", ""))
+        message = info.get("Message") or ""
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("NoSuchBucket",):
+            bucket = info.get("BucketName") or _bucket_of(what)
+            return ("bucket %r does not exist (for %s): check the name, or create the"
+                    " bucket first" % (bucket, what))
+        if code in ("NoSuchKey", "404", "NotFound"):
+            return "%s does not exist" % what
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+                    "InvalidToken", "UnrecognizedClientException", "InvalidClientTokenId"):
+            return ("AWS rejected the credentials from %s for %s (%s): check the access key,"
+                    " secret key and session token" % (source, what, code))
+        if code in ("AccessDenied", "403", "AllAccessDisabled", "Forbidden",
+                    "AccessDeniedException") or status == 403:
+            return ("access denied to %s for the credentials from %s: allow it in the IAM"
+                    " policy of those credentials and in the bucket policy" % (what, source))
+        if code in ("Throttling", "ThrottlingException", "SlowDown", "RequestLimitExceeded"):
+            return ("AWS kept throttling requests for %s even after retries: retry later,"
+                    " or raise aws_max_attempts / use aws_retry_mode adaptive" % what)
+        return "AWS refused %s: %s %s" % (what, code, message)
+    if isinstance(error, bce.BotoCoreError):
+        return "AWS request for %s failed: %s" % (what, error)
+    return None
+
+
+def _bucket_of(uri: str) -> str:
+    rest = uri.split("://", 1)[-1]
+    return rest.split("/", 1)[0]

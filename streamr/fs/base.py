@@ -1,0 +1,141 @@
+"""What every filesystem offers, and what is built on top of it the same way
+for all of them (finding input files, reading a job's output).
+
+Paths are strings: local paths or URIs (``s3://bucket/key``). A
+"directory" is whatever has files under it; on S3 that is a key prefix.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from typing import IO, NamedTuple
+
+__all__ = ["Entry", "Filesystem", "is_hidden_name"]
+
+_CHUNK = 1 << 16
+
+
+class Entry(NamedTuple):
+    """One thing a glob matched: a file, or a directory with files under it."""
+
+    path: str
+    is_dir: bool
+
+
+def is_hidden_name(name: str) -> bool:
+    """Hadoop skips names starting with ``_`` or ``.`` (``_SUCCESS``,
+    ``_logs``, ``.crc`` files) when it reads a directory."""
+    return name.startswith(("_", "."))
+
+
+class Filesystem:
+    """The interface; :class:`~streamr.fs.local.LocalFilesystem` and
+    :class:`~streamr.fs.s3.S3Filesystem` implement it and
+    :class:`~streamr.fs.composite.CompositeFilesystem` picks between them."""
+
+    def handles(self, path: str) -> bool:
+        """True when this filesystem is the one for *path*."""
+        raise NotImplementedError
+
+    # --- finding files --------------------------------------------------------------
+
+    def glob(self, pattern: str) -> list:
+        """Sorted :class:`Entry` items that *pattern* matches (a plain path
+        matches itself when it exists)."""
+        raise NotImplementedError
+
+    def ls_sizes(self, path: str) -> Iterator[tuple]:
+        """``(path, bytes)`` of every file at or under *path* (recursively),
+        sorted by path; hidden ones too."""
+        raise NotImplementedError
+
+    def ls(self, path: str) -> Iterator[str]:
+        """Every file at or under *path* (recursively), sorted; hidden ones too."""
+        for found, _ in self.ls_sizes(path):
+            yield found
+
+    def exists(self, pattern: str) -> bool:
+        """True when *pattern* matches at least one file or directory."""
+        return bool(self.glob(pattern))
+
+    def size(self, pattern: str) -> int:
+        """Total bytes of the files *pattern* stands for, hidden ones too."""
+        return sum(size for _, size in self.files_with_sizes(pattern, skip_hidden=False))
+
+    def files(self, pattern: str, skip_hidden: bool = True, use_glob: bool = True) -> list:
+        """The files *pattern* stands for, in order: each match of the glob
+        (or the path itself), a directory replaced by the files under it.
+        With *skip_hidden*, files under a matched directory whose relative
+        path has a part starting with ``_`` or ``.`` are left out, as Hadoop
+        does; a file named directly is always kept. Without *use_glob*,
+        *pattern* is taken literally."""
+        return [path for path, _ in self.files_with_sizes(pattern, skip_hidden, use_glob)]
+
+    def files_with_sizes(self, pattern: str, skip_hidden: bool = True,
+                         use_glob: bool = True) -> list:
+        """:meth:`files` as ``(path, bytes)`` pairs."""
+        found = []
+        entries = self.glob(pattern) if use_glob else [Entry(pattern, True)]
+        for entry in entries:
+            root = entry.path.rstrip("/") + "/"
+            for path, size in self.ls_sizes(entry.path):
+                if entry.is_dir and skip_hidden and path != entry.path:
+                    relative = path[len(root):] if path.startswith(root) else (
+                        posixpath.basename(path))
+                    if any(is_hidden_name(part) for part in relative.split("/")):
+                        continue
+                found.append((path, size))
+        return found
+
+    # --- reading and writing --------------------------------------------------------
+
+    def open_read(self, path: str, decompress: bool = True) -> IO[bytes]:
+        """*path* opened for reading bytes; with *decompress*, ``.gz``,
+        ``.bz2``, ``.zst`` (and ``.xz``) files are decompressed."""
+        raise NotImplementedError
+
+    def open_write(self, path: str, compress: bool = True) -> IO[bytes]:
+        """*path* opened for writing bytes, compressed when its name ends in
+        a compression suffix and *compress* is true. Nothing appears at
+        *path* unless the stream is closed without an error (use ``with``)."""
+        raise NotImplementedError
+
+    def put(self, local_path: str, path: str) -> None:
+        """Copy the local file *local_path* to *path*."""
+        raise NotImplementedError
+
+    def get(self, path: str, local_path: str) -> None:
+        """Copy the file at *path* to the local file *local_path* as is."""
+        raise NotImplementedError
+
+    def mkdir(self, path: str) -> None:
+        """Make directory *path* (and its parents) if the filesystem has them."""
+        raise NotImplementedError
+
+    def rm(self, path: str) -> None:
+        """Remove the file *path*, or everything under the directory *path*."""
+        raise NotImplementedError
+
+    def checksum(self, path: str) -> str:
+        """MD5 hex digest of the file's bytes as stored."""
+        raise NotImplementedError
+
+    def join(self, path: str, *names: str) -> str:
+        """*names* appended to the directory *path*."""
+        raise NotImplementedError
+
+    # --- built on the above ---------------------------------------------------------
+
+    def cat(self, pattern: str, use_glob: bool = True) -> Iterator[bytes]:
+        """Byte chunks of every non-hidden, non-empty file *pattern* stands
+        for, in name order, decompressed (how a job's output is read)."""
+        for path, size in self.files_with_sizes(pattern, use_glob=use_glob):
+            if not size:  # an empty .bz2 or .zst file would not decompress
+                continue
+            with self.open_read(path) as stream:
+                while True:
+                    chunk = stream.read(_CHUNK)
+                    if not chunk:
+                        break
+                    yield chunk

@@ -1,0 +1,308 @@
+"""Amazon S3 (``s3://bucket/key``; ``s3a://`` and ``s3n://`` too) through
+boto3, with paginated listings, multipart uploads for large files and AWS's
+refusals turned into :class:`~streamr.errors.AWSError`."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import IO
+
+from streamr.aws import AWSConnection, describe_aws_error
+from streamr.errors import AWSError
+from streamr.fs.base import Entry, Filesystem
+from streamr.fs.globs import glob_regex, has_glob, literal_prefix
+from streamr.fs.local import file_md5
+
+__all__ = ["S3Filesystem", "TMP_BUCKET_PREFIX", "parse_s3_uri"]
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("s3://", "s3a://", "s3n://")
+#: temporary buckets streamr makes are named this, then random hex
+TMP_BUCKET_PREFIX = "streamr-tmp-"
+#: metadata key holding the MD5 of objects streamr uploads
+MD5_METADATA = "streamr-md5"
+_BUFFER = 1 << 20
+
+
+def parse_s3_uri(uri: str) -> tuple:
+    """``(scheme, bucket, key)`` of an S3 URI; :class:`AWSError` if it is not one."""
+    for scheme in SCHEMES:
+        if uri.startswith(scheme):
+            bucket, _, key = uri[len(scheme):].partition("/")
+            if not bucket:
+                break
+            return scheme, bucket, key
+    raise AWSError("%s is not an S3 URI (s3://bucket/key)" % uri)
+
+
+class S3Filesystem(Filesystem):
+    """S3 through one :class:`~streamr.aws.AWSConnection`.
+
+    Files larger than *multipart_threshold* bytes are uploaded in parts of
+    *multipart_chunksize* bytes, several at once."""
+
+    def __init__(self, connection: AWSConnection, multipart_threshold: int = 16 << 20,
+                 multipart_chunksize: int = 16 << 20):
+        self.connection = connection
+        self.multipart_threshold = multipart_threshold
+        self.multipart_chunksize = multipart_chunksize
+
+    @property
+    def client(self):
+        return self.connection.client("s3")
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(SCHEMES)
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except AWSError:
+            raise
+        except Exception as exc:
+            message = describe_aws_error(exc, what, self.connection, "s3")
+            if message is None:
+                raise
+            raise AWSError(message) from exc
+
+    # --- listing ----------------------------------------------------------------------
+
+    def _objects(self, bucket: str, prefix: str) -> Iterator[tuple]:
+        """``(key, size)`` of every object under *prefix*, in key order,
+        a page of up to 1,000 at a time."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", ()):
+                yield item["Key"], item["Size"]
+
+    def _file_size(self, bucket: str, key: str) -> int | None:
+        """Bytes in the object *key*, or None when there is none."""
+        import botocore.exceptions
+
+        if not key or key.endswith("/"):
+            return None
+        try:
+            head = self.client.head_object(Bucket=bucket, Key=key)
+        except botocore.exceptions.ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey",
+                                                                  "NotFound"):
+                return None
+            raise
+        return head["ContentLength"]
+
+    def _dir_prefix(self, key: str) -> str:
+        return key.rstrip("/") + "/" if key.rstrip("/") else ""
+
+    def _has_objects(self, bucket: str, prefix: str) -> bool:
+        page = self.client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+        return bool(page.get("Contents"))
+
+    def glob(self, pattern: str) -> list:
+        scheme, bucket, key = parse_s3_uri(pattern)
+        base = scheme + bucket + "/"
+        with self._errors(pattern):
+            if not has_glob(key):
+                if self._file_size(bucket, key) is not None:
+                    return [Entry(pattern, False)]
+                if self._has_objects(bucket, self._dir_prefix(key)):
+                    return [Entry(base + key.rstrip("/"), True)]
+                return []
+            key = key.rstrip("/")
+            regex = glob_regex(key)
+            matches: dict = {}
+            for found, _ in self._objects(bucket, literal_prefix(key)):
+                parts = found.split("/")
+                # the shortest leading run of path parts the pattern matches
+                for count in range(1, len(parts) + 1):
+                    head = "/".join(parts[:count])
+                    if regex.fullmatch(head):
+                        is_dir = count < len(parts)
+                        matches[head] = matches.get(head, False) or is_dir
+                        break
+            return [Entry(base + head, is_dir) for head, is_dir in sorted(matches.items())]
+
+    def ls_sizes(self, path: str) -> Iterator[tuple]:
+        scheme, bucket, key = parse_s3_uri(path)
+        with self._errors(path):
+            size = self._file_size(bucket, key)
+            if size is not None:
+                yield path, size
+                return
+            for found, size in self._objects(bucket, self._dir_prefix(key)):
+                yield scheme + bucket + "/" + found, size
+
+    # --- reading and writing ----------------------------------------------------------
+
+    def _smart_open(self, path: str, mode: str, compression: bool) -> IO[bytes]:
+        import smart_open
+
+        return smart_open.open(
+            path, mode, compression="infer_from_extension" if compression else "disable",
+            transport_params={"client": self.client})
+
+    def open_read(self, path: str, decompress: bool = True) -> IO[bytes]:
+        parse_s3_uri(path)
+        with self._errors(path):
+            return _ReadErrors(self._smart_open(path, "rb", decompress), self, path)
+
+    @contextlib.contextmanager
+    def open_write(self, path: str, compress: bool = True) -> Iterator[IO[bytes]]:
+        parse_s3_uri(path)
+        # smart_open uploads in parts and completes the object on a clean
+        # close only; an error inside the block aborts the upload
+        with self._errors(path), self._smart_open(path, "wb", compress) as stream:
+            yield stream
+
+    def _transfer_config(self):
+        from boto3.s3.transfer import TransferConfig
+
+        return TransferConfig(multipart_threshold=self.multipart_threshold,
+                              multipart_chunksize=self.multipart_chunksize)
+
+    def put(self, local_source: str, path: str) -> None:
+        _, bucket, key = parse_s3_uri(path)
+        digest = file_md5(local_source)
+        with self._errors(path):
+            self.client.upload_file(local_source, bucket, key, Config=self._transfer_config(),
+                                    ExtraArgs={"Metadata": {MD5_METADATA: digest}})
+
+    def get(self, path: str, local_target: str) -> None:
+        _, bucket, key = parse_s3_uri(path)
+        with self._errors(path):
+            self.client.download_file(bucket, key, local_target,
+                                      Config=self._transfer_config())
+
+    def mkdir(self, path: str) -> None:
+        parse_s3_uri(path)  # S3 has no directories: a prefix exists once a key is under it
+
+    def rm(self, path: str) -> None:
+        _, bucket, key = parse_s3_uri(path)
+        with self._errors(path):
+            if self._file_size(bucket, key) is not None:
+                self.client.delete_object(Bucket=bucket, Key=key)
+                return
+            batch: list = []
+            for found, _ in self._objects(bucket, self._dir_prefix(key)):
+                batch.append({"Key": found})
+                if len(batch) == 1000:
+                    self._delete(bucket, batch)
+                    batch = []
+            if batch:
+                self._delete(bucket, batch)
+
+    def _delete(self, bucket: str, batch: list) -> None:
+        answer = self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch,
+                                                                   "Quiet": True})
+        errors = answer.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise AWSError("could not remove s3://%s/%s (and %d more): %s %s" % (
+                bucket, first.get("Key"), len(errors) - 1, first.get("Code"),
+                first.get("Message")))
+
+    def checksum(self, path: str) -> str:
+        _, bucket, key = parse_s3_uri(path)
+        with self._errors(path):
+            head = self.client.head_object(Bucket=bucket, Key=key)
+            stored = (head.get("Metadata") or {}).get(MD5_METADATA)
+            if stored:
+                return stored
+            etag = head.get("ETag", "").strip('"')
+            if etag and "-" not in etag:  # single-part upload without encryption by KMS
+                return etag
+            digest = hashlib.md5(usedforsecurity=False)
+            with self._smart_open(path, "rb", False) as stream:
+                for block in iter(lambda: stream.read(_BUFFER), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+
+    def join(self, path: str, *names: str) -> str:
+        return "/".join([path.rstrip("/")] + [name.strip("/") for name in names])
+
+    # --- buckets ------------------------------------------------------------------------
+
+    def bucket_exists(self, bucket: str) -> bool:
+        import botocore.exceptions
+
+        with self._errors("s3://%s/" % bucket):
+            try:
+                self.client.head_bucket(Bucket=bucket)
+            except botocore.exceptions.ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchBucket"):
+                    return False
+                raise
+        return True
+
+    def create_bucket(self, bucket: str, region: str | None = None) -> None:
+        """Make *bucket* in *region* (default: the connection's region)."""
+        region = region or self.connection.region
+        params: dict = {"Bucket": bucket}
+        if region != "us-east-1":  # the one region S3 refuses a LocationConstraint for
+            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        with self._errors("s3://%s/" % bucket):
+            self.client.create_bucket(**params)
+        log.info("made bucket s3://%s/ in %s", bucket, region)
+
+    def bucket_region(self, bucket: str) -> str:
+        with self._errors("s3://%s/" % bucket):
+            answer = self.client.get_bucket_location(Bucket=bucket)
+        return answer.get("LocationConstraint") or "us-east-1"
+
+    def tmp_bucket(self, region: str | None = None) -> str:
+        """A bucket of this account for streamr's temporary files in
+        *region*: an existing ``streamr-tmp-...`` bucket there, or a new one."""
+        region = region or self.connection.region
+        with self._errors("the list of buckets"):
+            buckets = sorted(b["Name"] for b in self.client.list_buckets().get("Buckets", ())
+                             if b["Name"].startswith(TMP_BUCKET_PREFIX))
+        for bucket in buckets:
+            if self.bucket_region(bucket) == region:
+                return bucket
+        bucket = TMP_BUCKET_PREFIX + uuid.uuid4().hex[:16]
+        self.create_bucket(bucket, region)
+        return bucket
+
+
+class _ReadErrors:
+    """A read stream whose AWS errors (raised lazily, on first read) become
+    :class:`AWSError` naming the URI."""
+
+    def __init__(self, stream, fs: S3Filesystem, path: str):
+        self._stream = stream
+        self._fs = fs
+        self._path = path
+
+    def read(self, size: int = -1) -> bytes:
+        with self._fs._errors(self._path):
+            return self._stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        with self._fs._errors(self._path):
+            return self._stream.readline(size)
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def readlines(self) -> list:
+        return list(self)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
