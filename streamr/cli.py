@@ -5,6 +5,7 @@
     streamr run JOB.py [ARGS...]       same as python JOB.py [ARGS...]
     streamr conf show [-r RUNNER]      effective options and where each came from
     streamr conf check FILE...         check config files
+    streamr cat URI... [-o FILE]       a job's output (local or S3) as one stream
     streamr --version
 
 Subcommands that take runner options build their switches from the option
@@ -34,7 +35,7 @@ from streamr.conf import (
     read_conf_files,
     runner_levels,
 )
-from streamr.errors import UsageError
+from streamr.errors import AWSError, UsageError
 from streamr.launch import set_up_logging
 from streamr.options import (
     ALL_RUNNERS,
@@ -62,14 +63,23 @@ class StreamrUsageError(click.ClickException):
         click.echo("streamr: error: %s" % self.format_message(), file=file or sys.stderr)
 
 
+class StreamrServiceError(StreamrUsageError):
+    """AWS refused or could not be reached: one line, exit status 1."""
+
+    exit_code = 1
+
+
 class _Group(click.Group):
-    """A group whose subcommands' usage errors become one line and exit 2."""
+    """A group whose subcommands' usage errors become one line and exit 2
+    (AWS refusals: exit 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (UsageError, OptionValueError) as exc:
             raise StreamrUsageError(str(exc)) from None
+        except AWSError as exc:
+            raise StreamrServiceError(str(exc)) from None
 
 
 class _CurrentStderr:
@@ -333,6 +343,38 @@ def _key_origins(chain: list, is_env: bool) -> dict:
             else:
                 origins[key] = [source]
     return {key: sources or [DEFAULT] for key, sources in origins.items()}
+
+
+AWS_OPTIONS = [opt for opt in OPTIONS if opt.topic == "aws" and "local" in opt.runners]
+
+
+@cli.command("cat")
+@click.argument("uris", nargs=-1, required=True, metavar="URI...")
+@click.option("-o", "--output", metavar="FILE",
+              help="write to this file (local or s3://; compressed when its name ends in .gz,"
+                   " .bz2 or .zst) instead of stdout; it appears only when complete")
+@click.option("-r", "--runner", default="emr", show_default=True, metavar="RUNNER",
+              help="take AWS options from this runner's section of the config files")
+@click.option("-c", "--conf-path", "conf_paths", multiple=True, metavar="PATH",
+              help="read this config file instead of the default one (repeatable)")
+@click.option("--no-conf", is_flag=True, help="read no config file")
+@table_options(AWS_OPTIONS)
+@click.pass_context
+def cat(ctx: click.Context, uris: tuple, output: str | None, runner: str, conf_paths: tuple,
+        no_conf: bool, **kwargs: Any) -> None:
+    """Print a job's output: the part files of each output directory URI
+    (or the files a glob matches) in name order, decompressed, leaving out
+    _SUCCESS, other hidden files and empty parts."""
+    from streamr.output import write_output
+
+    if runner not in ALL_RUNNERS:
+        raise UsageError("cat takes AWS options from the runners %s, not %r"
+                         % (", ".join(RUNNER_ORDER), runner))
+    cli_values = table_option_values(ctx, kwargs)
+    paths = [] if no_conf else (list(conf_paths) if conf_paths else None)
+    merged = merge_runner_options(runner, runner_levels(read_conf_files(paths), runner),
+                                  None, cli_values)
+    write_output(list(uris), merged.values, output)
 
 
 def main(argv: list | None = None) -> None:

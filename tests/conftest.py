@@ -24,3 +24,63 @@ def run_script():
             cwd=str(cwd), capture_output=True, timeout=120, check=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server on 127.0.0.1 for the whole test run (stopped at the end)."""
+    from tests.moto_server import MotoServer
+
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def aws(moto_server, monkeypatch, tmp_path):
+    """A clean moto (no buckets) and an environment in which boto3 sees
+    only fake credentials and region us-west-2, and no endpoint: tests pass
+    ``aws.endpoint`` through the s3_endpoint option or set AWS_ENDPOINT_URL
+    themselves. ``aws.s3`` is a boto3 client for setting up and checking."""
+    import boto3
+
+    from tests.moto_server import offline_aws_environment
+
+    moto_server.reset()
+    for name, value in offline_aws_environment(str(tmp_path)).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    return AWSForTest(moto_server, boto3.client("s3", endpoint_url=moto_server.endpoint,
+                                                region_name="us-west-2"))
+
+
+class AWSForTest:
+    """What the ``aws`` fixture gives: the endpoint, a boto3 S3 client and
+    shortcuts for filling buckets."""
+
+    def __init__(self, server, s3):
+        self.server = server
+        self.endpoint = server.endpoint
+        self.s3 = s3
+
+    def bucket(self, name: str, region: str = "us-west-2") -> str:
+        self.s3.create_bucket(Bucket=name,
+                              CreateBucketConfiguration={"LocationConstraint": region})
+        return name
+
+    def put(self, uri: str, data: bytes) -> None:
+        bucket, _, key = uri[len("s3://"):].partition("/")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=data)
+
+    def get(self, uri: str) -> bytes:
+        bucket, _, key = uri[len("s3://"):].partition("/")
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def keys(self, uri: str) -> list:
+        bucket, _, prefix = uri[len("s3://"):].partition("/")
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [item["Key"] for page in pages for item in page.get("Contents", ())]
