@@ -188,8 +188,11 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
                     " secret key and session token" % (source, what, code))
         if code in ("AccessDenied", "403", "AllAccessDisabled", "Forbidden",
                     "AccessDeniedException") or status == 403:
-            return ("access denied to %s for the credentials from %s: allow it in the IAM"
-                    " policy of those credentials and in the bucket policy" % (what, source))
+            # answers to HEAD requests carry no error code: the key may be bad too
+            maybe = " (or those credentials are not valid)" if code == "403" else ""
+            return ("access denied to %s for the credentials from %s%s: allow it in the IAM"
+                    " policy of those credentials and in the bucket policy"
+                    % (what, source, maybe))
         if code in ("Throttling", "ThrottlingException", "SlowDown", "RequestLimitExceeded"):
             return ("AWS kept throttling requests for %s even after retries: retry later,"
                     " or raise aws_max_attempts / use aws_retry_mode adaptive" % what)
