@@ -35,7 +35,7 @@ from streamr.conf import (
     read_conf_files,
     runner_levels,
 )
-from streamr.errors import AWSError, UsageError
+from streamr.errors import AWSError, CorruptInputError, UsageError
 from streamr.launch import set_up_logging
 from streamr.options import (
     ALL_RUNNERS,
@@ -64,7 +64,8 @@ class StreamrUsageError(click.ClickException):
 
 
 class StreamrServiceError(StreamrUsageError):
-    """AWS refused or could not be reached: one line, exit status 1."""
+    """AWS refused or could not be reached, or stored data is damaged: one
+    line, exit status 1."""
 
     exit_code = 1
 
@@ -78,7 +79,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (UsageError, OptionValueError) as exc:
             raise StreamrUsageError(str(exc)) from None
-        except AWSError as exc:
+        except (AWSError, CorruptInputError) as exc:
             raise StreamrServiceError(str(exc)) from None
 
 

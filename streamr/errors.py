@@ -8,7 +8,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
-__all__ = ["AWSError", "MalformedRecordError", "TaskFailure", "UsageError"]
+__all__ = ["AWSError", "CorruptInputError", "MalformedRecordError", "TaskFailure", "UsageError"]
 
 
 class UsageError(Exception):
@@ -23,6 +23,19 @@ class AWSError(Exception):
     one line naming what was asked for and the likely fix."""
 
     exit_status = 1
+
+
+class CorruptInputError(Exception):
+    """A compressed file that does not decompress (damaged, cut short, or
+    not really in the format its name says): exit status 1."""
+
+    exit_status = 1
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__("%s: cannot decompress it (%s); the file is damaged, cut short or"
+                         " not in the format its name says" % (path, reason))
 
 
 class MalformedRecordError(ValueError):

@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 
-from streamr.errors import AWSError, MalformedRecordError, UsageError
+from streamr.errors import AWSError, CorruptInputError, MalformedRecordError, UsageError
 from streamr.options import OPTIONS, OptionValueError
 from streamr.runners import runner_class
 from streamr.step import StepFailedException
@@ -97,7 +97,8 @@ def run_job_from_command_line(job) -> None:
             except StepFailedException as exc:
                 log.error(str(exc))
                 sys.exit(1)
-            except (UsageError, OptionValueError, MalformedRecordError, AWSError):
+            except (UsageError, OptionValueError, MalformedRecordError, AWSError,
+                    CorruptInputError):
                 raise
             except Exception as exc:
                 failure = getattr(runner, "failure", None)
@@ -114,7 +115,7 @@ def run_job_from_command_line(job) -> None:
                 out.flush()
     except (UsageError, OptionValueError) as exc:
         _exit("%s: error: %s" % (prog, exc), 2)
-    except (MalformedRecordError, AWSError) as exc:
+    except (MalformedRecordError, AWSError, CorruptInputError) as exc:
         _exit("%s: error: %s" % (prog, exc), 1)
     except KeyboardInterrupt:
         _exit("%s: interrupted; temporary files removed" % prog, 130)

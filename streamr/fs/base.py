@@ -7,11 +7,15 @@ Paths are strings: local paths or URIs (``s3://bucket/key``). A
 
 from __future__ import annotations
 
+import lzma
 import posixpath
+import zlib
 from collections.abc import Iterator
 from typing import IO, NamedTuple
 
-__all__ = ["Entry", "Filesystem", "is_hidden_name"]
+from streamr.errors import AWSError, CorruptInputError
+
+__all__ = ["Entry", "Filesystem", "GuardedReader", "is_hidden_name"]
 
 _CHUNK = 1 << 16
 
@@ -27,6 +31,69 @@ def is_hidden_name(name: str) -> bool:
     """Hadoop skips names starting with ``_`` or ``.`` (``_SUCCESS``,
     ``_logs``, ``.crc`` files) when it reads a directory."""
     return name.startswith(("_", "."))
+
+
+# what decompressors raise on damaged data (zstd's error subclasses none of
+# these, so it is recognised by name)
+_DECOMPRESSION_ERRORS = (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError)
+
+
+def _decompression_error(exc: BaseException, path: str):
+    if isinstance(exc, _DECOMPRESSION_ERRORS) or "zstd" in type(exc).__name__.lower():
+        return CorruptInputError(path, str(exc) or type(exc).__name__)
+    return None
+
+
+class GuardedReader:
+    """A read stream whose errors become one-line user errors: *translate*
+    turns an exception into the one to raise (or None to let it through);
+    for a decompressing stream, damaged data becomes
+    :class:`~streamr.errors.CorruptInputError` naming *path*."""
+
+    def __init__(self, stream, path: str, translate=None, decompressing: bool = False):
+        self._stream = stream
+        self._path = path
+        self._translate = translate
+        self._decompressing = decompressing
+
+    def _call(self, method, *args):
+        try:
+            return method(*args)
+        except (AWSError, CorruptInputError):
+            raise
+        except Exception as exc:
+            better = self._translate(exc) if self._translate else None
+            if better is None and self._decompressing:
+                better = _decompression_error(exc, self._path)
+            if better is None:
+                raise
+            raise better from exc
+
+    def read(self, size: int = -1) -> bytes:
+        return self._call(self._stream.read, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._call(self._stream.readline, size)
+
+    def readlines(self) -> list:
+        return self._call(self._stream.readlines)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
 
 
 class Filesystem:

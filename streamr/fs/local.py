@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO
 
-from streamr.fs.base import Entry, Filesystem
+from streamr.fs.base import Entry, Filesystem, GuardedReader
 from streamr.fs.globs import expand_braces, has_glob
 from streamr.inputs import is_compressed
 
@@ -67,7 +67,7 @@ class LocalFilesystem(Filesystem):
         if decompress and is_compressed(path):
             import smart_open
 
-            return smart_open.open(path, "rb")
+            return GuardedReader(smart_open.open(path, "rb"), path, decompressing=True)
         return open(path, "rb", buffering=_BUFFER)
 
     @contextlib.contextmanager

@@ -13,9 +13,10 @@ from typing import IO
 
 from streamr.aws import AWSConnection, describe_aws_error
 from streamr.errors import AWSError
-from streamr.fs.base import Entry, Filesystem
+from streamr.fs.base import Entry, Filesystem, GuardedReader
 from streamr.fs.globs import glob_regex, has_glob, literal_prefix
 from streamr.fs.local import file_md5
+from streamr.inputs import is_compressed
 
 __all__ = ["S3Filesystem", "TMP_BUCKET_PREFIX", "parse_s3_uri"]
 
@@ -59,6 +60,15 @@ class S3Filesystem(Filesystem):
     def handles(self, path: str) -> bool:
         return path.startswith(SCHEMES)
 
+    def _translate(self, what: str):
+        """A function turning an AWS refusal about *what* into :class:`AWSError`."""
+
+        def translate(exc: BaseException):
+            message = describe_aws_error(exc, what, self.connection, "s3")
+            return AWSError(message) if message is not None else None
+
+        return translate
+
     @contextlib.contextmanager
     def _errors(self, what: str) -> Iterator[None]:
         try:
@@ -66,10 +76,10 @@ class S3Filesystem(Filesystem):
         except AWSError:
             raise
         except Exception as exc:
-            message = describe_aws_error(exc, what, self.connection, "s3")
-            if message is None:
+            better = self._translate(what)(exc)
+            if better is None:
                 raise
-            raise AWSError(message) from exc
+            raise better from exc
 
     # --- listing ----------------------------------------------------------------------
 
@@ -149,7 +159,9 @@ class S3Filesystem(Filesystem):
     def open_read(self, path: str, decompress: bool = True) -> IO[bytes]:
         parse_s3_uri(path)
         with self._errors(path):
-            return _ReadErrors(self._smart_open(path, "rb", decompress), self, path)
+            stream = self._smart_open(path, "rb", decompress)
+        return GuardedReader(stream, path, self._translate(path),
+                             decompressing=decompress and is_compressed(path))
 
     @contextlib.contextmanager
     def open_write(self, path: str, compress: bool = True) -> Iterator[IO[bytes]]:
@@ -267,42 +279,3 @@ class S3Filesystem(Filesystem):
         bucket = TMP_BUCKET_PREFIX + uuid.uuid4().hex[:16]
         self.create_bucket(bucket, region)
         return bucket
-
-
-class _ReadErrors:
-    """A read stream whose AWS errors (raised lazily, on first read) become
-    :class:`AWSError` naming the URI."""
-
-    def __init__(self, stream, fs: S3Filesystem, path: str):
-        self._stream = stream
-        self._fs = fs
-        self._path = path
-
-    def read(self, size: int = -1) -> bytes:
-        with self._fs._errors(self._path):
-            return self._stream.read(size)
-
-    def readline(self, size: int = -1) -> bytes:
-        with self._fs._errors(self._path):
-            return self._stream.readline(size)
-
-    def __iter__(self):
-        while True:
-            line = self.readline()
-            if not line:
-                return
-            yield line
-
-    def readlines(self) -> list:
-        return list(self)
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
