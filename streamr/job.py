@@ -28,7 +28,7 @@ from streamr.args import (
     normalize_option_values,
 )
 from streamr.compat import jobconf_from_env
-from streamr.errors import MalformedRecordError, UsageError
+from streamr.errors import CorruptInputError, MalformedRecordError, UsageError
 from streamr.options import OPTIONS
 from streamr.protocol import JSONProtocol, RawValueProtocol
 from streamr.records import Position, decode_lines, to_lines
@@ -440,7 +440,7 @@ class MRJob:
                 run_local_task(self, self.options.local_task)
             else:
                 run(self.options.step_num)
-        except MalformedRecordError as exc:
+        except (MalformedRecordError, CorruptInputError) as exc:
             sys.stderr.write("streamr: %s\n" % exc)
             sys.exit(1)
         except BrokenPipeError:

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 
-from streamr.inputs import is_compressed, open_input
+from streamr.inputs import corrupt_input_error, is_compressed, open_input
 from streamr.mapside import MapSide
 from streamr.records import Position, decode_lines
 from streamr.sortedruns import RunWriter, merge_range
@@ -57,9 +57,15 @@ def _split_lines(spec: dict, position: Position, progress: _Progress) -> Iterato
     position.source = spec.get("label") or path
     if spec.get("compressed") or is_compressed(path):
         with open_input(path) as stream:
-            for line in stream:
-                progress.add(len(line))
-                yield line
+            try:
+                for line in stream:
+                    progress.add(len(line))
+                    yield line
+            except Exception as exc:  # only reading errors: the consumer's stay outside
+                better = corrupt_input_error(exc, position.source)
+                if better is None:
+                    raise
+                raise better from exc
         return
     end = start + length
     with open(path, "rb", buffering=1 << 20) as stream:

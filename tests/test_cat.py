@@ -157,3 +157,18 @@ def test_corrupt_compressed_input_is_one_line(tmp_path):
     err = result.stderr.decode().strip()
     assert err.count("\n") == 0, err
     assert "in.gz: cannot decompress it (Compressed file ended before the end-of-stream" in err
+
+
+def test_corrupt_compressed_input_in_a_local_task_is_named(tmp_path):
+    bad = tmp_path / "in.bz2"
+    bad.write_bytes(bz2.compress(b"a b c\n" * 1000)[:-20])
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "examples",
+                                                          "mr_word_freq_count.py"),
+                             "-r", "local", "--no-conf", str(bad)],
+                            capture_output=True, timeout=120)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "Traceback" not in err
+    assert err.strip().endswith("streamr: %s: cannot decompress it (Compressed file ended before"
+                                " the end-of-stream marker was reached); the file is damaged,"
+                                " cut short or not in the format its name says" % bad)

@@ -7,13 +7,12 @@ Paths are strings: local paths or URIs (``s3://bucket/key``). A
 
 from __future__ import annotations
 
-import lzma
 import posixpath
-import zlib
 from collections.abc import Iterator
 from typing import IO, NamedTuple
 
 from streamr.errors import AWSError, CorruptInputError
+from streamr.inputs import corrupt_input_error
 
 __all__ = ["Entry", "Filesystem", "GuardedReader", "is_hidden_name"]
 
@@ -31,17 +30,6 @@ def is_hidden_name(name: str) -> bool:
     """Hadoop skips names starting with ``_`` or ``.`` (``_SUCCESS``,
     ``_logs``, ``.crc`` files) when it reads a directory."""
     return name.startswith(("_", "."))
-
-
-# what decompressors raise on damaged data (zstd's error subclasses none of
-# these, so it is recognised by name)
-_DECOMPRESSION_ERRORS = (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError)
-
-
-def _decompression_error(exc: BaseException, path: str):
-    if isinstance(exc, _DECOMPRESSION_ERRORS) or "zstd" in type(exc).__name__.lower():
-        return CorruptInputError(path, str(exc) or type(exc).__name__)
-    return None
 
 
 class GuardedReader:
@@ -64,7 +52,7 @@ class GuardedReader:
         except Exception as exc:
             better = self._translate(exc) if self._translate else None
             if better is None and self._decompressing:
-                better = _decompression_error(exc, self._path)
+                better = corrupt_input_error(exc, self._path)
             if better is None:
                 raise
             raise better from exc
