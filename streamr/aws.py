@@ -65,8 +65,18 @@ class AWSConnection:
         if bool(opts.get("aws_access_key_id")) != bool(opts.get("aws_secret_access_key")):
             raise AWSError("aws_access_key_id and aws_secret_access_key go together; set"
                            " both or neither")
-        _check_region(session, session.region_name or DEFAULT_REGION)
+        if not self._custom_endpoint():
+            # other stores behind an endpoint may have regions of their own
+            _check_region(session, session.region_name or DEFAULT_REGION)
         return session
+
+    def _custom_endpoint(self) -> bool:
+        import os
+
+        if any(self._opts.get(name) for name in _ENDPOINT_OPTIONS.values()):
+            return True
+        return any(os.environ.get(name) for name in (
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EMR"))
 
     @property
     def region(self) -> str:
@@ -119,8 +129,8 @@ class AWSConnection:
 _CREDENTIAL_METHODS = {
     "explicit": "the aws_access_key_id option",
     "env": "the AWS_ACCESS_KEY_ID environment variable",
-    "shared-credentials-file": "~/.aws/credentials",
-    "config-file": "~/.aws/config",
+    "shared-credentials-file": "the AWS credentials file",
+    "config-file": "the AWS config file",
     "iam-role": "the instance role",
     "container-role": "the container role",
     "assume-role": "an assumed role",
@@ -167,8 +177,8 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
                 " AWS_SECRET_ACCESS_KEY, choose a profile with --aws-profile, or set"
                 " aws_access_key_id and aws_secret_access_key in the config file" % what)
     if isinstance(error, (bce.EndpointConnectionError, bce.ConnectTimeoutError)):
-        endpoint = (connection.endpoint(service) if connection else None) or getattr(
-            error, "kwargs", {}).get("endpoint_url", "AWS")
+        endpoint = (connection.endpoint(service) if connection else None) or _site_of(
+            getattr(error, "kwargs", {}).get("endpoint_url", "AWS"))
         return ("cannot connect to %s at %s for %s: check %s_endpoint, AWS_ENDPOINT_URL and"
                 " your network" % (service.upper(), endpoint, what, service))
     if isinstance(error, bce.ClientError):
@@ -200,6 +210,14 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
     if isinstance(error, bce.BotoCoreError):
         return "AWS request for %s failed: %s" % (what, error)
     return None
+
+
+def _site_of(url: str) -> str:
+    """``scheme://host[:port]`` of *url*, without the request's path."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return "%s://%s" % (parts.scheme, parts.netloc) if parts.netloc else url
 
 
 def _bucket_of(uri: str) -> str:

@@ -51,17 +51,26 @@ def test_no_credentials(aws, monkeypatch):
 
 
 def test_unknown_region(aws):
-    status, err = run_word_count("--s3-endpoint", aws.endpoint, "--region", "us-wset-2",
-                                 "s3://in-bkt/a.txt")
+    # checked before any request, so no endpoint is needed
+    status, err = run_word_count("--region", "us-wset-2", "s3://in-bkt/a.txt")
     assert status == 1
     assert "error: unknown AWS region 'us-wset-2' (did you mean 'us-west-2'?)" in one_line(err)
 
 
 def test_unknown_region_from_the_environment(aws, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "mars-north-1")
-    status, err = run_word_count("--s3-endpoint", aws.endpoint, "s3://in-bkt/a.txt")
+    status, err = run_word_count("s3://in-bkt/a.txt")
     assert status == 1
     assert "unknown AWS region 'mars-north-1'" in one_line(err)
+
+
+def test_any_region_name_goes_with_a_custom_endpoint(aws):
+    # S3-compatible stores have region names of their own
+    aws.bucket("in-bkt")
+    aws.put("s3://in-bkt/a.txt", b"a b a\n")
+    status, err = run_word_count("--s3-endpoint", aws.endpoint, "--region", "garage",
+                                 "s3://in-bkt/a.txt")
+    assert status == 0, err
 
 
 def test_wrong_endpoint(aws):
@@ -76,7 +85,9 @@ def test_wrong_endpoint_from_the_environment(aws, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     status, err = run_word_count("--aws-max-attempts", "1", "s3://in-bkt/a.txt")
     assert status == 1
-    assert "cannot connect to S3 at http://127.0.0.1:9/in-bkt" in one_line(err)
+    assert one_line(err).endswith("error: cannot connect to S3 at http://127.0.0.1:9 for"
+                                  " s3://in-bkt/a.txt: check s3_endpoint, AWS_ENDPOINT_URL"
+                                  " and your network")
 
 
 def test_unknown_profile(aws):
@@ -107,7 +118,7 @@ def test_profile_from_aws_config_is_used(aws, tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")  # it would win over the profile's region
     connection = AWSConnection({"profile": "team", "s3_endpoint": aws.endpoint})
     assert connection.region == "eu-west-1"
-    assert connection.credential_source() == "~/.aws/config"
+    assert connection.credential_source() == "the AWS config file"
     status, err = run_word_count("--aws-profile", "team", "--s3-endpoint", aws.endpoint,
                                  "s3://in-bkt/a.txt")
     assert status == 0, err

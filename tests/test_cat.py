@@ -172,3 +172,15 @@ def test_corrupt_compressed_input_in_a_local_task_is_named(tmp_path):
     assert err.strip().endswith("streamr: %s: cannot decompress it (Compressed file ended before"
                                 " the end-of-stream marker was reached); the file is damaged,"
                                 " cut short or not in the format its name says" % bad)
+
+
+def test_cat_result_file_has_ordinary_permissions(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "part-00000").write_bytes(b"1\n")
+    target = tmp_path / "result.txt"
+    result = streamr("cat", "--no-conf", str(out), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    reference = tmp_path / "reference"
+    reference.write_bytes(b"")  # what open() makes under the same umask
+    assert target.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777

@@ -229,3 +229,33 @@ def test_local_output_is_still_staged_and_marked(tmp_path, local_word_count):
     assert "_SUCCESS" in os.listdir(out)
     assert not (out / "_temporary").exists()
     assert read_parts(str(out)) == local_word_count
+
+
+def test_output_check_looks_only_at_the_directory_itself(aws, tmp_path):
+    aws.bucket("in-bkt")
+    aws.bucket("out-bkt")
+    aws.put("s3://in-bkt/a.txt", b"a b\n")
+    aws.put("s3://out-bkt/daily/2026-11-20/part-00000", b"other run\n")
+    result = run_script(WORD_COUNT, ["-r", "inline", "--no-conf", "--s3-endpoint", aws.endpoint,
+                                     "s3://in-bkt/a.txt", "-o", "s3://out-bkt/daily/"])
+    assert result.returncode == 0, result.stderr
+    assert "daily/_SUCCESS" in aws.keys("s3://out-bkt/daily/")
+    # a killed local run's leftovers do not block the next one
+    out = tmp_path / "out"
+    (out / "_temporary").mkdir(parents=True)
+    (out / "_temporary" / "part-00000").write_bytes(b"half\n")
+    result = run_script(WORD_COUNT, ["-r", "local", "--no-conf", TEXT, "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    assert "_SUCCESS" in os.listdir(out)
+
+
+def test_glob_matches_leave_out_hidden_names(aws):
+    aws.bucket("in-bkt")
+    aws.put("s3://in-bkt/runs/a/part-00000", b"kept\n")
+    aws.put("s3://in-bkt/runs/a/_SUCCESS", b"")
+    aws.put("s3://in-bkt/runs/_logs/x", b"log\n")
+    result = run_script(LOCAL_JOBS, ["-r", "inline", "--no-conf", "--s3-endpoint", aws.endpoint,
+                                     "s3://in-bkt/runs/*", "s3://in-bkt/runs/a/*"],
+                        env={"STREAMR_TEST_JOB": "MRLineCount"})
+    assert result.returncode == 0, result.stderr
+    assert json_lines(result.stdout) == [("kept", 2)]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import IO, NamedTuple
 
 from streamr.errors import AWSError, CorruptInputError
+from streamr.fs.globs import has_glob
 from streamr.inputs import corrupt_input_error
 
 __all__ = ["Entry", "Filesystem", "GuardedReader", "is_hidden_name"]
@@ -131,8 +132,12 @@ class Filesystem:
                          use_glob: bool = True) -> list:
         """:meth:`files` as ``(path, bytes)`` pairs."""
         found = []
+        globbing = use_glob and has_glob(pattern)
         entries = self.glob(pattern) if use_glob else [Entry(pattern, True)]
         for entry in entries:
+            if globbing and skip_hidden and is_hidden_name(posixpath.basename(
+                    entry.path.rstrip("/"))):
+                continue  # Hadoop leaves hidden names out of glob matches too
             root = entry.path.rstrip("/") + "/"
             for path, size in self.ls_sizes(entry.path):
                 if entry.is_dir and skip_hidden and path != entry.path:

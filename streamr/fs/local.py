@@ -27,6 +27,12 @@ def local_path(path: str) -> str:
     return os.path.expanduser(path)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def file_md5(path: str) -> str:
     """MD5 hex digest of a local file's bytes."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -78,6 +84,7 @@ class LocalFilesystem(Filesystem):
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
         os.close(fd)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
         try:
             with self._open_tmp(tmp, path, compress) as stream:
                 yield stream

@@ -186,9 +186,16 @@ class MRJobRunner:
 
                 raise AWSError("bucket %r does not exist (for the output %s): check the"
                                " name, or create the bucket first" % (bucket, out_dir))
-        names = [path.rstrip("/").rsplit("/", 1)[-1]
-                 for path in self.fs.files(out_dir, skip_hidden=False, use_glob=False)]
-        if any(name.startswith("part-") or name == "_SUCCESS" for name in names):
+        root = local_path(out_dir) if "://" not in out_dir or out_dir.startswith("file://") \
+            else out_dir
+        root = root.rstrip("/") + "/"
+        # only what sits directly in the directory: other runs' subdirectories
+        # and a killed run's _temporary/ do not count
+        names = [path[len(root):] for path in self.fs.files(out_dir, skip_hidden=False,
+                                                               use_glob=False)
+                 if path.startswith(root)]
+        if any(name.startswith("part-") or name == "_SUCCESS" for name in names
+               if "/" not in name):
             raise UsageError("output directory %s already holds output; remove it or"
                              " choose another" % out_dir)
 
