@@ -90,17 +90,19 @@ class AWSConnection:
         name = _ENDPOINT_OPTIONS.get(service)
         return (self._opts.get(name) or None) if name else None
 
-    def client(self, service: str):
-        """A boto3 client for *service*, made once per connection."""
-        if service not in self._clients:
+    def client(self, service: str, region: str | None = None):
+        """A boto3 client for *service* in *region* (default: :attr:`region`),
+        made once per connection."""
+        region = region or self.region
+        if (service, region) not in self._clients:
             from botocore.config import Config
 
             config = Config(retries=self._retries(service),
                             user_agent_extra="streamr")
-            self._clients[service] = self.session.client(
-                service, region_name=self.region, endpoint_url=self.endpoint(service),
+            self._clients[service, region] = self.session.client(
+                service, region_name=region, endpoint_url=self.endpoint(service),
                 config=config)
-        return self._clients[service]
+        return self._clients[service, region]
 
     def _retries(self, service: str) -> dict:
         botocore_session = self.session._session

@@ -68,8 +68,13 @@ class AWSForTest:
         self.s3 = s3
 
     def bucket(self, name: str, region: str = "us-west-2") -> str:
-        self.s3.create_bucket(Bucket=name,
-                              CreateBucketConfiguration={"LocationConstraint": region})
+        import boto3
+
+        # S3 takes a bucket's region only from a client of that region
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name=region)
+        params = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        client.create_bucket(Bucket=name, **params)
         return name
 
     def put(self, uri: str, data: bytes) -> None:

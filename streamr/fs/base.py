@@ -101,6 +101,11 @@ class Filesystem:
         matches itself when it exists)."""
         raise NotImplementedError
 
+    def _glob_with_sizes(self, pattern: str) -> list:
+        """:meth:`glob` as ``(entry, bytes)`` pairs; bytes is None where
+        the filesystem does not learn a file's size while globbing."""
+        return [(entry, None) for entry in self.glob(pattern)]
+
     def ls_sizes(self, path: str) -> Iterator[tuple]:
         """``(path, bytes)`` of every file at or under *path* (recursively),
         sorted by path; hidden ones too."""
@@ -133,11 +138,14 @@ class Filesystem:
         """:meth:`files` as ``(path, bytes)`` pairs."""
         found = []
         globbing = use_glob and has_glob(pattern)
-        entries = self.glob(pattern) if use_glob else [Entry(pattern, True)]
-        for entry in entries:
+        entries = self._glob_with_sizes(pattern) if use_glob else [(Entry(pattern, True), None)]
+        for entry, known_size in entries:
             if globbing and skip_hidden and is_hidden_name(posixpath.basename(
                     entry.path.rstrip("/"))):
                 continue  # Hadoop leaves hidden names out of glob matches too
+            if known_size is not None:  # a file whose size the glob already found
+                found.append((entry.path, known_size))
+                continue
             root = entry.path.rstrip("/") + "/"
             for path, size in self.ls_sizes(entry.path):
                 if entry.is_dir and skip_hidden and path != entry.path:

@@ -58,7 +58,8 @@ def expand_braces(pattern: str) -> list:
 def _class_regex(body: str) -> str:
     if body[:1] in ("!", "^"):
         body = "^" + body[1:]
-    return "[" + body.replace("\\", "\\\\") + "]"
+    # a class matches one character of a path part, never the / between parts
+    return "(?!/)[" + body.replace("\\", "\\\\") + "]"
 
 
 def glob_regex(pattern: str) -> re.Pattern:

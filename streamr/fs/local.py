@@ -62,11 +62,10 @@ class LocalFilesystem(Filesystem):
             if os.path.exists(path):
                 yield path, os.path.getsize(path)
             return
-        for root, dirs, names in os.walk(path, followlinks=True):
-            dirs.sort()
-            for name in sorted(names):
-                found = os.path.join(root, name)
-                yield found, os.path.getsize(found)
+        found = [os.path.join(root, name)
+                 for root, _, names in os.walk(path, followlinks=True) for name in names]
+        for file_path in sorted(found):  # by whole path, as S3 lists keys
+            yield file_path, os.path.getsize(file_path)
 
     def open_read(self, path: str, decompress: bool = True) -> IO[bytes]:
         path = local_path(path)

@@ -114,28 +114,34 @@ class S3Filesystem(Filesystem):
         return bool(page.get("Contents"))
 
     def glob(self, pattern: str) -> list:
+        return [entry for entry, _ in self._glob_with_sizes(pattern)]
+
+    def _glob_with_sizes(self, pattern: str) -> list:
         scheme, bucket, key = parse_s3_uri(pattern)
         base = scheme + bucket + "/"
         with self._errors(pattern):
             if not has_glob(key):
-                if self._file_size(bucket, key) is not None:
-                    return [Entry(pattern, False)]
+                size = self._file_size(bucket, key)
+                if size is not None:
+                    return [(Entry(pattern, False), size)]
                 if self._has_objects(bucket, self._dir_prefix(key)):
-                    return [Entry(base + key.rstrip("/"), True)]
+                    return [(Entry(base + key.rstrip("/"), True), None)]
                 return []
             key = key.rstrip("/")
             regex = glob_regex(key)
-            matches: dict = {}
-            for found, _ in self._objects(bucket, literal_prefix(key)):
+            matches: dict = {}  # matched path -> size of the file, or None for a directory
+            for found, size in self._objects(bucket, literal_prefix(key)):
                 parts = found.split("/")
                 # the shortest leading run of path parts the pattern matches
                 for count in range(1, len(parts) + 1):
                     head = "/".join(parts[:count])
                     if regex.fullmatch(head):
                         is_dir = count < len(parts)
-                        matches[head] = matches.get(head, False) or is_dir
+                        if is_dir or head not in matches:
+                            matches[head] = None if is_dir else size
                         break
-            return [Entry(base + head, is_dir) for head, is_dir in sorted(matches.items())]
+            return [(Entry(base + head, size is None), size)
+                    for head, size in sorted(matches.items())]
 
     def ls_sizes(self, path: str) -> Iterator[tuple]:
         scheme, bucket, key = parse_s3_uri(path)
@@ -145,6 +151,8 @@ class S3Filesystem(Filesystem):
                 yield path, size
                 return
             for found, size in self._objects(bucket, self._dir_prefix(key)):
+                if found.endswith("/"):
+                    continue  # a "directory marker" some tools make, not a file
                 yield scheme + bucket + "/" + found, size
 
     # --- reading and writing ----------------------------------------------------------
@@ -258,7 +266,8 @@ class S3Filesystem(Filesystem):
         if region != "us-east-1":  # the one region S3 refuses a LocationConstraint for
             params["CreateBucketConfiguration"] = {"LocationConstraint": region}
         with self._errors("s3://%s/" % bucket):
-            self.client.create_bucket(**params)
+            # S3 takes a bucket's region only from a client of that region
+            self.connection.client("s3", region).create_bucket(**params)
         log.info("made bucket s3://%s/ in %s", bucket, region)
 
     def bucket_region(self, bucket: str) -> str:
