@@ -80,7 +80,7 @@ class AWSConnection:
 
     @property
     def region(self) -> str:
-        """The region in use: the ``region`` option, else boto3's
+        """The region in use, which is the ``region`` option, else boto3's
         configured region, else :data:`DEFAULT_REGION`."""
         return self.session.region_name or DEFAULT_REGION
 

@@ -27,6 +27,7 @@ from streamr.errors import UsageError
 __all__ = ["DEFAULT_DATE_FORMAT", "DatedPath", "expand_date_aliases", "has_date_alias",
            "parse_as_of"]
 
+#: how dates are written unless the ``date_format`` option says otherwise
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 #: longest run of days one alias may stand for (about ten years)
 MAX_DAYS = 3660
