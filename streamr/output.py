@@ -16,8 +16,6 @@ __all__ = ["output_files", "write_output"]
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1 << 20
-
 
 def output_files(fs, uri: str) -> list:
     """``(path, bytes)`` of the non-hidden, non-empty files *uri* (an output
@@ -41,14 +39,9 @@ def output_files(fs, uri: str) -> list:
 
 def _copy(fs, files: list, out: IO[bytes]) -> int:
     total = 0
-    for path, _ in files:
-        with fs.open_read(path) as stream:
-            while True:
-                chunk = stream.read(_CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
-                total += len(chunk)
+    for chunk in fs.cat_files(files):
+        out.write(chunk)
+        total += len(chunk)
     return total
 
 

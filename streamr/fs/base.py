@@ -177,6 +177,10 @@ class Filesystem:
         """Copy the file at *path* to the local file *local_path* as is."""
         raise NotImplementedError
 
+    def check_can_write(self, path: str) -> None:
+        """Raise a one-line error now if writing under *path* is bound to
+        fail for a reason known in advance (on S3: a missing bucket)."""
+
     def mkdir(self, path: str) -> None:
         """Make directory *path* (and its parents) if the filesystem has them."""
         raise NotImplementedError
@@ -198,7 +202,12 @@ class Filesystem:
     def cat(self, pattern: str, use_glob: bool = True) -> Iterator[bytes]:
         """Byte chunks of every non-hidden, non-empty file *pattern* stands
         for, in name order, decompressed (how a job's output is read)."""
-        for path, size in self.files_with_sizes(pattern, use_glob=use_glob):
+        return self.cat_files(self.files_with_sizes(pattern, use_glob=use_glob))
+
+    def cat_files(self, files: list) -> Iterator[bytes]:
+        """Byte chunks of each ``(path, bytes)`` of *files* in turn,
+        decompressed, leaving out empty ones."""
+        for path, size in files:
             if not size:  # an empty .bz2 or .zst file would not decompress
                 continue
             with self.open_read(path) as stream:

@@ -60,6 +60,9 @@ class CompositeFilesystem(Filesystem):
     def get(self, path: str, local_path: str) -> None:
         self.for_path(path).get(path, local_path)
 
+    def check_can_write(self, path: str) -> None:
+        self.for_path(path).check_can_write(path)
+
     def mkdir(self, path: str) -> None:
         self.for_path(path).mkdir(path)
 

@@ -15,9 +15,14 @@ from streamr.fs.base import Entry, Filesystem, GuardedReader
 from streamr.fs.globs import expand_braces, has_glob
 from streamr.inputs import is_compressed
 
-__all__ = ["LocalFilesystem", "file_md5", "local_path"]
+__all__ = ["LocalFilesystem", "file_md5", "is_local_path", "local_path"]
 
 _BUFFER = 1 << 20
+
+
+def is_local_path(path: str) -> bool:
+    """True for a plain path or a ``file://`` URI."""
+    return "://" not in path or path.startswith("file://")
 
 
 def local_path(path: str) -> str:
@@ -44,7 +49,7 @@ def file_md5(path: str) -> str:
 
 class LocalFilesystem(Filesystem):
     def handles(self, path: str) -> bool:
-        return "://" not in path or path.startswith("file://")
+        return is_local_path(path)
 
     def glob(self, pattern: str) -> list:
         pattern = local_path(pattern)

@@ -198,6 +198,12 @@ class S3Filesystem(Filesystem):
             self.client.download_file(bucket, key, local_target,
                                       Config=self._transfer_config())
 
+    def check_can_write(self, path: str) -> None:
+        bucket = parse_s3_uri(path)[1]
+        if not self.bucket_exists(bucket):
+            raise AWSError("bucket %r does not exist (for the output %s): check the name, or"
+                           " create the bucket first" % (bucket, path))
+
     def mkdir(self, path: str) -> None:
         parse_s3_uri(path)  # S3 has no directories: a prefix exists once a key is under it
 

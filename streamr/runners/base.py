@@ -15,7 +15,7 @@ from datetime import datetime
 from streamr.conf import load_runner_options
 from streamr.date_aliases import parse_as_of
 from streamr.errors import UsageError
-from streamr.fs.local import local_path
+from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, options_for_runner
 from streamr.runners.workdir import WorkingDir
@@ -176,19 +176,8 @@ class MRJobRunner:
         """The output directory must not hold output already; an S3 output's
         bucket must exist. Checked before any work is done."""
         out_dir = self.get_output_dir()
-        if "://" in out_dir and not out_dir.startswith("file://"):
-            fs = self.fs.for_path(out_dir)
-            from streamr.fs.s3 import parse_s3_uri
-
-            bucket = parse_s3_uri(out_dir)[1]
-            if not fs.bucket_exists(bucket):
-                from streamr.errors import AWSError
-
-                raise AWSError("bucket %r does not exist (for the output %s): check the"
-                               " name, or create the bucket first" % (bucket, out_dir))
-        root = local_path(out_dir) if "://" not in out_dir or out_dir.startswith("file://") \
-            else out_dir
-        root = root.rstrip("/") + "/"
+        self.fs.check_can_write(out_dir)
+        root = (local_path(out_dir) if is_local_path(out_dir) else out_dir).rstrip("/") + "/"
         # only what sits directly in the directory: other runs' subdirectories
         # and a killed run's _temporary/ do not count
         names = [path[len(root):] for path in self.fs.files(out_dir, skip_hidden=False,
@@ -204,10 +193,10 @@ class MRJobRunner:
         directory (moved into place at the end) or in the temporary
         directory (for a remote output)."""
         out_dir = self.get_output_dir()
-        if "://" in out_dir and not out_dir.startswith("file://"):
-            staging = os.path.join(self._tmp_dir(), "output")
-        else:
+        if is_local_path(out_dir):
             staging = os.path.join(local_path(out_dir), "_temporary")
+        else:
+            staging = os.path.join(self._tmp_dir(), "output")
         os.makedirs(staging, exist_ok=True)
         return staging
 
@@ -218,7 +207,7 @@ class MRJobRunner:
         uploaded are removed, so no partial output is left as if complete."""
         out_dir = self.get_output_dir()
         names = sorted(os.listdir(parts_dir))
-        if "://" not in out_dir or out_dir.startswith("file://"):
+        if is_local_path(out_dir):
             local_out = self.fs.for_path(out_dir)
             local_out.mkdir(out_dir)
             for name in names:
