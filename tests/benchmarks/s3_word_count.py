@@ -59,7 +59,7 @@ def parts_of(directory: str) -> bytes:
 
 
 def write_results(rows: list, command: str) -> None:
-    lines = [S3_MARKER, "", "### Reading and writing S3 (local runner)", "",
+    lines = [S3_MARKER, "", "## Reading and writing S3 (local runner)", "",
              "Measured on %s, %d cores, Python %s, with:" % (
                  time.strftime("%Y-%m-%d"), os.cpu_count() or 1, sys.version.split()[0]),
              "", "```sh", command, "```", "",
@@ -69,8 +69,10 @@ def write_results(rows: list, command: str) -> None:
         text = handle.read()
     head, _, rest = text.partition(RESULTS_MARKER)
     head = head.split(S3_MARKER)[0].rstrip() + "\n\n"
+    rest = rest if rest.startswith("\n") else "\n" + rest
     with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(head + "\n".join(lines) + "\n\n" + RESULTS_MARKER + rest)
+        handle.write(head + "\n".join(lines) + "\n\n## Inline and local runners\n\n"
+                     + RESULTS_MARKER + rest)
 
 
 def main() -> None:
