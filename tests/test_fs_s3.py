@@ -41,18 +41,6 @@ def put_many(aws, uris_and_data):
         list(pool.map(put, uris_and_data))
 
 
-def seed_keys(bucket, keys, data=b""):
-    """Objects put straight into the moto server's backend, which runs in
-    this process: thousands of put_object requests would take about 5 ms
-    each (client and server share one interpreter), this takes 50 ms."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.s3.models import s3_backends
-
-    backend = s3_backends[DEFAULT_ACCOUNT_ID]["global"]
-    for key in keys:
-        backend.put_object(bucket, key, data(key) if callable(data) else data)
-
-
 def job_output(aws, prefix):
     put_many(aws, [
         (prefix + "/part-00000", b"a\n"),
@@ -218,7 +206,7 @@ def test_files_in_key_order_across_prefixes(aws, bkt, s3fs):
 def test_thousands_of_keys(aws, bkt, s3fs):
     count = 2500
     keys = ["many/part-%05d" % n for n in range(count)]
-    seed_keys("bkt", keys, lambda key: key.encode())
+    aws.seed("bkt", keys, lambda key: key.encode())
     aws.put("s3://bkt/many-not/x", b"not under many/")
     expected = ["s3://bkt/" + key for key in keys]
 
@@ -697,7 +685,7 @@ def test_directory_markers_are_not_files(aws, bkt, s3fs):
 
 
 def test_glob_matches_need_no_request_per_file(aws, bkt, s3fs):
-    seed_keys("bkt", ["logs/part-%05d" % n for n in range(50)], b"12345")
+    aws.seed("bkt", ["logs/part-%05d" % n for n in range(50)], b"12345")
     heads = count_calls(s3fs.client, "HeadObject")
     found = s3fs.files_with_sizes("s3://bkt/logs/part-*")
     assert len(found) == 50 and {size for _, size in found} == {5}

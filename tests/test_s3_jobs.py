@@ -127,12 +127,10 @@ def test_date_alias_matching_nothing_on_s3_names_the_dates(aws):
 
 
 def test_thousands_of_input_keys(aws):
-    from concurrent.futures import ThreadPoolExecutor
-
     aws.bucket("in-bkt")
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: aws.put("s3://in-bkt/many/k-%05d" % n, b"%d\n" % n),
-                      range(1050)))  # more than one listing page of 1,000 keys
+    # more than one listing page of 1,000 keys
+    aws.seed("in-bkt", ["many/k-%05d" % n for n in range(1050)],
+             lambda key: b"%d\n" % int(key.rsplit("-", 1)[1]))
     job_args = ["-r", "inline", "--no-conf", "--s3-endpoint", aws.endpoint, "s3://in-bkt/many/"]
     result = run_script(LOCAL_JOBS, job_args, env={"STREAMR_TEST_JOB": "MRLineCount"})
     assert result.returncode == 0, result.stderr

@@ -32,6 +32,9 @@ from streamr.runners.base import MRJobRunner
 
 __all__ = ["InlineRunner"]
 
+#: remote input files read at once
+REMOTE_READ_THREADS = 8
+
 log = logging.getLogger(__name__)
 
 #: map tasks per step when no split size is set (input permitting)
@@ -207,17 +210,29 @@ class InlineRunner(MRJobRunner):
     # --- input and output --------------------------------------------------------------
 
     def _read_inputs(self) -> list:
+        paths = self._expanded_inputs()
+        # remote files (S3) are fetched several at a time; order is kept
+        remote = [path for path in paths if "://" in path]
+        fetched: dict = {}
+        if len(remote) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=REMOTE_READ_THREADS) as pool:
+                fetched = dict(zip(remote, pool.map(self._read_lines, remote)))
         sources = []
-        for path in self._expanded_inputs():
+        for path in paths:
             if path == "-":
                 stream = self._stdin if self._stdin is not None else sys.stdin.buffer
                 sources.append(Source("<stdin>", "-", list(stream)))
                 continue
-            with self.fs.open_read(path) as handle:
-                lines = handle.readlines()
+            lines = fetched.pop(path) if path in fetched else self._read_lines(path)
             uri = path if "://" in path else "file://" + os.path.abspath(path)
             sources.append(Source(path, uri, lines, is_compressed(path)))
         return sources
+
+    def _read_lines(self, path: str) -> list:
+        with self.fs.open_read(path) as handle:
+            return handle.readlines()
 
     def _write_output(self, sources: list) -> None:
         staging = self._staging_dir()
