@@ -552,9 +552,9 @@ OPTIONS: tuple[Option, ...] = (
     _emr("subnet", "str", "VPC subnet ID to start new clusters in", metavar="ID"),
     _emr("zone", "str", "availability zone to start new clusters in (ignored with subnet)"),
     _emr("iam_instance_profile", "str", "IAM instance profile of cluster nodes (default:"
-         " EMR_EC2_DefaultRole, made if missing)", metavar="NAME"),
+         " EMR_EC2_DefaultRole, EMR's own default)", metavar="NAME"),
     _emr("iam_service_role", "str", "IAM role that EMR acts as (default: EMR_DefaultRole,"
-         " made if missing)", metavar="NAME"),
+         " EMR's own default)", metavar="NAME"),
     _emr("extra_cluster_params", "json_dict", "extra RunJobFlow parameter for new clusters,"
          " as NAME=JSON (repeatable; null removes one streamr sets)",
          switch="--extra-cluster-param", metavar="NAME=JSON"),
@@ -573,6 +573,8 @@ OPTIONS: tuple[Option, ...] = (
          " core_instance_type)", metavar="TYPE", topic="emr-instances"),
     _emr("num_task_instances", "int", "number of task nodes (they run tasks but store no"
          " HDFS data); needs core nodes", default=0, metavar="N", topic="emr-instances"),
+    _emr("ebs_root_volume_gb", "int", "size in GiB of each node's root EBS volume (default:"
+         " EMR's)", metavar="GIB", topic="emr-instances"),
     _emr("master_instance_bid_price", "str", "spot bid price in US dollars per hour for the"
          " master node (default: on-demand)", metavar="PRICE", topic="emr-instances"),
     _emr("core_instance_bid_price", "str", "spot bid price in US dollars per hour for core"
