@@ -6,6 +6,8 @@
     streamr conf show [-r RUNNER]      effective options and where each came from
     streamr conf check FILE...         check config files
     streamr cat URI... [-o FILE]       a job's output (local or S3) as one stream
+    streamr create-cluster, terminate-cluster, list-clusters, diagnose
+                                       EMR clusters (see streamr.cluster_commands)
     streamr --version
 
 Subcommands that take runner options build their switches from the option
@@ -47,6 +49,7 @@ from streamr.options import (
     option,
     options_for_runner,
 )
+from streamr.step import StepFailedException
 
 __all__ = ["cli", "main", "table_option_values", "table_options"]
 
@@ -79,7 +82,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (UsageError, OptionValueError) as exc:
             raise StreamrUsageError(str(exc)) from None
-        except (AWSError, CorruptInputError) as exc:
+        except (AWSError, CorruptInputError, StepFailedException) as exc:
             raise StreamrServiceError(str(exc)) from None
 
 
@@ -376,6 +379,10 @@ def cat(ctx: click.Context, uris: tuple, output: str | None, runner: str, conf_p
     merged = merge_runner_options(runner, runner_levels(read_conf_files(paths), runner),
                                   None, cli_values)
     write_output(list(uris), merged.values, output)
+
+
+# the cluster subcommands register themselves on ``cli``
+from streamr import cluster_commands  # noqa: E402,F401
 
 
 def main(argv: list | None = None) -> None:

@@ -13,6 +13,7 @@ __all__ = ["BUILTIN_RUNNERS", "runner_class", "runner_names"]
 BUILTIN_RUNNERS = {
     "inline": "streamr.runners.inline:InlineRunner",
     "local": "streamr.runners.local:LocalRunner",
+    "emr": "streamr.runners.emr.runner:EMRJobRunner",
 }
 
 ENTRY_POINT_GROUP = "streamr.runners"

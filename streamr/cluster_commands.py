@@ -1,0 +1,183 @@
+"""``streamr`` subcommands about EMR clusters::
+
+    streamr create-cluster [OPTIONS]          start a cluster; print its id
+    streamr terminate-cluster CLUSTER_ID      shut one down
+    streamr list-clusters                     active clusters, one per line
+    streamr diagnose CLUSTER_ID [STEP_ID]     why a step (or the cluster) failed
+
+They take the EMR runner's options from the config files (``-c``,
+``--no-conf``) and the same switches as a job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from streamr.cli import cli, table_option_values, table_options
+from streamr.errors import UsageError
+from streamr.options import OPTIONS, options_for_runner
+
+__all__ = ["cluster_table", "diagnose_cluster"]
+
+#: options that reach AWS: every command takes them
+_CONNECTION_OPTIONS = [opt for opt in OPTIONS if opt.topic == "aws" and "emr" in opt.runners]
+
+
+def _conf_switches(command):
+    command = click.option("-c", "--conf-path", "conf_paths", multiple=True, metavar="PATH",
+                           help="read this config file instead of the default one"
+                                " (repeatable)")(command)
+    return click.option("--no-conf", is_flag=True, help="read no config file")(command)
+
+
+def _runner(ctx: click.Context, kwargs: dict, conf_paths: tuple, no_conf: bool):
+    from streamr.runners.emr.runner import EMRJobRunner
+
+    values = table_option_values(ctx, kwargs)
+    paths = [] if no_conf else (list(conf_paths) if conf_paths else None)
+    return EMRJobRunner(conf_paths=paths, cli_options=values)
+
+
+@cli.command("create-cluster")
+@click.option("--wait", is_flag=True,
+              help="wait until the cluster is ready for steps (or say why it failed)")
+@_conf_switches
+@table_options(options_for_runner("emr"))
+@click.pass_context
+def create_cluster(ctx: click.Context, wait: bool, conf_paths: tuple, no_conf: bool,
+                   **kwargs: Any) -> None:
+    """Start a cluster that waits for steps, configured like a job's, and
+    print its id. It shuts itself down after max_mins_idle idle minutes."""
+    runner = _runner(ctx, kwargs, conf_paths, no_conf)
+    with runner:
+        cluster_id = runner.start_cluster(keep_alive=True)
+        click.echo(cluster_id)
+        if wait:
+            runner.wait_until_ready()
+
+
+@cli.command("terminate-cluster")
+@click.argument("cluster_id", metavar="CLUSTER_ID")
+@_conf_switches
+@table_options(_CONNECTION_OPTIONS)
+@click.pass_context
+def terminate_cluster(ctx: click.Context, cluster_id: str, conf_paths: tuple, no_conf: bool,
+                      **kwargs: Any) -> None:
+    """Shut down cluster CLUSTER_ID (j-...), whatever it is running."""
+    runner = _runner(ctx, kwargs, conf_paths, no_conf)
+    state = runner.clusters.describe(cluster_id).get("Status", {}).get("State")
+    if state in ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"):
+        click.echo("cluster %s is already %s" % (cluster_id, state.lower()), err=True)
+        return
+    runner.clusters.terminate(cluster_id)
+    click.echo("terminating cluster %s (it was %s)" % (cluster_id, state), err=True)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return "%dm" % minutes
+    return "%dh%02dm" % (minutes // 60, minutes % 60)
+
+
+def cluster_table(clusters, now: datetime | None = None) -> list:
+    """One row per active cluster: id, state, name, pool, age, idle time,
+    steps, instances (header first)."""
+    from streamr.runners.emr.cluster import age, cluster_idle_since, tag_value
+
+    now = now or datetime.now(timezone.utc)
+    rows = [("ID", "STATE", "NAME", "POOL", "AGE", "IDLE", "STEPS", "INSTANCES")]
+    for summary in sorted(clusters.active(), key=lambda c: c["Id"]):
+        cluster = clusters.describe(summary["Id"])
+        steps = clusters.steps(summary["Id"])
+        timeline = cluster.get("Status", {}).get("Timeline", {})
+        counts: dict = {}
+        for step in steps:
+            state = step.get("Status", {}).get("State", "?").lower()
+            counts[state] = counts.get(state, 0) + 1
+        step_text = ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())) or "none"
+        groups = clusters.instance_groups(summary["Id"])
+        instances = ", ".join(
+            "%s x %s %s%s" % (g.get("RequestedInstanceCount", g.get("RunningInstanceCount")),
+                              g.get("InstanceType"), g.get("InstanceGroupType", "").lower(),
+                              " spot" if g.get("Market") == "SPOT" else "")
+            for g in groups) or "-"
+        rows.append((summary["Id"], cluster.get("Status", {}).get("State", "?"),
+                     cluster.get("Name", ""), tag_value(cluster, "streamr:pool") or "-",
+                     _duration(age(timeline.get("CreationDateTime"), now)),
+                     _duration(age(cluster_idle_since(cluster, steps), now)),
+                     step_text, instances))
+    return rows
+
+
+@cli.command("list-clusters")
+@_conf_switches
+@table_options(_CONNECTION_OPTIONS)
+@click.pass_context
+def list_clusters(ctx: click.Context, conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
+    """List active clusters (starting, running or waiting): state, name,
+    pool, age, idle time, steps and instances."""
+    runner = _runner(ctx, kwargs, conf_paths, no_conf)
+    rows = cluster_table(runner.clusters)
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in
+                             zip(row, widths)).rstrip())
+    if len(rows) == 1:
+        click.echo("no active clusters", err=True)
+
+
+def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str:
+    """Why *step_id* (default: the cluster's last failed step), or the
+    cluster itself, failed, as text for people."""
+    from streamr.runners.emr.logs import ClusterLogs
+    from streamr.runners.emr.runner import s3_uri
+
+    cluster = runner.clusters.describe(cluster_id)
+    log_uri = cluster.get("LogUri")
+    logs = ClusterLogs(runner.fs, s3_uri(log_uri) if log_uri else None, cluster_id)
+    status = cluster.get("Status", {})
+    if step_id is None:
+        failed = [s for s in runner.clusters.steps(cluster_id)
+                  if s.get("Status", {}).get("State") == "FAILED"]
+        if failed:
+            step_id = failed[0]["Id"]  # newest first
+    if step_id is not None:
+        step = runner.clusters.step(cluster_id, step_id)
+        state = step.get("Status", {}).get("State")
+        head = "step %s (%s) of cluster %s is %s" % (step_id, step.get("Name"), cluster_id,
+                                                    state)
+        cause = logs.step_cause(step_id, step)
+    else:
+        change = status.get("StateChangeReason", {})
+        head = "cluster %s is %s (%s: %s); no step failed" % (
+            cluster_id, status.get("State"), change.get("Code"), change.get("Message"))
+        cause = logs.bootstrap_cause(change.get("Message") or "")
+    if not log_uri:
+        return head + "\n(the cluster keeps no logs on S3: it was started without a log URI)"
+    if cause is None:
+        return head + "\nno cause found in the logs under %s%s/" % (s3_uri(log_uri),
+                                                                      cluster_id)
+    return head + "\n" + cause.format()
+
+
+@cli.command("diagnose")
+@click.argument("cluster_id", metavar="CLUSTER_ID")
+@click.argument("step_id", metavar="[STEP_ID]", required=False)
+@_conf_switches
+@table_options(_CONNECTION_OPTIONS)
+@click.pass_context
+def diagnose(ctx: click.Context, cluster_id: str, step_id: str | None, conf_paths: tuple,
+             no_conf: bool, **kwargs: Any) -> None:
+    """Read a cluster's logs on S3 and print the probable cause of a failed
+    step (STEP_ID, default the last one that failed) or of the cluster's
+    failure to start."""
+    if not cluster_id.startswith("j-"):
+        raise UsageError("cluster ids look like j-XXXXXXXXXXXXX, not %r" % cluster_id)
+    runner = _runner(ctx, kwargs, conf_paths, no_conf)
+    click.echo(diagnose_cluster(runner, cluster_id, step_id))

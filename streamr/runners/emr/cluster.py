@@ -1,0 +1,180 @@
+"""Talking to EMR about clusters: starting one, looking one up, adding
+and cancelling steps, terminating, listing the active ones, and checking
+that the IAM roles a new cluster needs exist. Every AWS refusal becomes an
+:class:`~streamr.errors.AWSError` with one line that says what to do."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from streamr.aws import describe_aws_error
+from streamr.errors import AWSError, UsageError
+
+__all__ = [
+    "ACTIVE_STATES",
+    "EMRClusters",
+    "cluster_idle_since",
+    "tag_value",
+]
+
+log = logging.getLogger(__name__)
+
+#: states of a cluster that can still run steps
+ACTIVE_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
+#: states a cluster ends in
+DONE_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+#: states of a step that will not change again
+STEP_DONE_STATES = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
+
+
+def tag_value(cluster: dict, key: str) -> str | None:
+    for tag in cluster.get("Tags") or ():
+        if tag.get("Key") == key:
+            return tag.get("Value")
+    return None
+
+
+def cluster_idle_since(cluster: dict, steps: list) -> datetime | None:
+    """When a WAITING cluster last became idle: the end of its latest step,
+    else when it became ready. None for a cluster that is not WAITING."""
+    if cluster.get("Status", {}).get("State") != "WAITING":
+        return None
+    ends = [s["Status"]["Timeline"]["EndDateTime"] for s in steps
+            if s.get("Status", {}).get("Timeline", {}).get("EndDateTime")]
+    timeline = cluster.get("Status", {}).get("Timeline", {})
+    candidates = ends + [t for t in (timeline.get("ReadyDateTime"),
+                                     timeline.get("CreationDateTime")) if t]
+    return max(candidates) if candidates else None
+
+
+def age(moment: datetime | None, now: datetime | None = None) -> float | None:
+    """Seconds since *moment* (None stays None)."""
+    if moment is None:
+        return None
+    now = now or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (now - moment).total_seconds())
+
+
+class EMRClusters:
+    """EMR calls through one :class:`~streamr.aws.AWSConnection`."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    @property
+    def emr(self):
+        return self.connection.client("emr")
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except AWSError:
+            raise
+        except Exception as exc:
+            message = describe_aws_error(exc, what, self.connection, "emr")
+            if message is None:
+                raise
+            raise AWSError(message) from exc
+
+    # --- before starting ----------------------------------------------------------------
+
+    def check_roles(self, service_role: str, instance_profile: str) -> None:
+        """Stop with one line when the IAM role EMR acts as, or the nodes'
+        instance profile, does not exist. When IAM does not let these
+        credentials look, the check is skipped (EMR will say)."""
+        import botocore.exceptions
+
+        iam = self.connection.client("iam")
+        checks = (("role", service_role, lambda: iam.get_role(RoleName=service_role),
+                   "iam_service_role"),
+                  ("instance profile", instance_profile,
+                   lambda: iam.get_instance_profile(InstanceProfileName=instance_profile),
+                   "iam_instance_profile"))
+        for kind, name, call, option in checks:
+            try:
+                call()
+            except botocore.exceptions.ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code == "NoSuchEntity":
+                    defaults = name in ("EMR_DefaultRole", "EMR_EC2_DefaultRole")
+                    fix = ("create EMR's default roles once per account with"
+                           " 'aws emr create-default-roles'" if defaults else
+                           "create it in IAM")
+                    raise UsageError("IAM %s %s does not exist: %s, or name another with %s"
+                                     % (kind, name, fix, option)) from None
+                log.debug("could not check IAM %s %s (%s); EMR will", kind, name, code)
+                return
+            except botocore.exceptions.BotoCoreError as exc:
+                log.debug("could not check IAM %s %s: %s", kind, name, exc)
+                return
+
+    # --- one cluster --------------------------------------------------------------------
+
+    def start(self, request: dict) -> str:
+        """Start a cluster from a RunJobFlow *request*; its id."""
+        with self._errors("starting a cluster"):
+            answer = self.emr.run_job_flow(**request)
+        return answer["JobFlowId"]
+
+    def describe(self, cluster_id: str) -> dict:
+        with self._errors("cluster %s" % cluster_id):
+            return self.emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+
+    def steps(self, cluster_id: str, step_ids: list | None = None) -> list:
+        """Steps of the cluster, newest first (only *step_ids* if given)."""
+        found = []
+        kwargs = {"ClusterId": cluster_id}
+        if step_ids:
+            kwargs["StepIds"] = list(step_ids)
+        with self._errors("the steps of cluster %s" % cluster_id):
+            for page in self.emr.get_paginator("list_steps").paginate(**kwargs):
+                found.extend(page.get("Steps", ()))
+        return found
+
+    def step(self, cluster_id: str, step_id: str) -> dict:
+        with self._errors("step %s of cluster %s" % (step_id, cluster_id)):
+            return self.emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
+
+    def add_steps(self, cluster_id: str, steps: list) -> list:
+        with self._errors("adding steps to cluster %s" % cluster_id):
+            return self.emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=steps)["StepIds"]
+
+    def cancel_steps(self, cluster_id: str, step_ids: list) -> None:
+        if not step_ids:
+            return
+        with self._errors("cancelling steps of cluster %s" % cluster_id):
+            answer = self.emr.cancel_steps(ClusterId=cluster_id, StepIds=list(step_ids),
+                                           StepCancellationOption="SEND_INTERRUPT")
+        for info in answer.get("CancelStepsInfoList", ()):
+            log.info("step %s: cancel %s%s", info.get("StepId"), info.get("Status", "").lower(),
+                     " (%s)" % info["Reason"] if info.get("Reason") else "")
+
+    def terminate(self, cluster_id: str) -> None:
+        with self._errors("terminating cluster %s" % cluster_id):
+            self.emr.terminate_job_flows(JobFlowIds=[cluster_id])
+        log.info("terminating cluster %s", cluster_id)
+
+    def instance_groups(self, cluster_id: str) -> list:
+        groups = []
+        with self._errors("the instances of cluster %s" % cluster_id):
+            for page in self.emr.get_paginator("list_instance_groups").paginate(
+                    ClusterId=cluster_id):
+                groups.extend(page.get("InstanceGroups", ()))
+        return groups
+
+    # --- many clusters ------------------------------------------------------------------
+
+    def active(self) -> list:
+        """Summaries of every cluster that is starting, running or waiting."""
+        found = []
+        with self._errors("the list of clusters"):
+            for page in self.emr.get_paginator("list_clusters").paginate(
+                    ClusterStates=list(ACTIVE_STATES)):
+                found.extend(page.get("Clusters", ()))
+        return found

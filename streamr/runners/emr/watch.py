@@ -1,0 +1,109 @@
+"""Waiting for a cluster's steps: poll EMR every ``check_cluster_every``
+seconds and log each change of the cluster's or a step's state, with the
+time since the wait began, and the step's progress when its log says."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from streamr.runners.emr.cluster import DONE_STATES, STEP_DONE_STATES, EMRClusters
+
+__all__ = ["StepWatcher", "WatchResult", "format_elapsed"]
+
+log = logging.getLogger(__name__)
+
+#: seconds between looks at a running step's log for its progress
+PROGRESS_EVERY = 30.0
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    return "%d:%02d:%02d" % (seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+@dataclass
+class WatchResult:
+    """How the wait ended: the cluster as last described, and each watched
+    step (by id) as last listed."""
+
+    cluster: dict
+    steps: dict = field(default_factory=dict)
+
+    @property
+    def cluster_state(self) -> str:
+        return self.cluster.get("Status", {}).get("State", "")
+
+    def step_state(self, step_id: str) -> str:
+        return self.steps.get(step_id, {}).get("Status", {}).get("State", "")
+
+
+class StepWatcher:
+    """Polls *cluster_id* until every step in *labels* (step id -> name
+    for people, such as ``Step 1 of 2``) is done, or the cluster ends."""
+
+    def __init__(self, clusters: EMRClusters, cluster_id: str, labels: dict, every: float,
+                 progress: Callable[[str], str | None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self._clusters = clusters
+        self._cluster_id = cluster_id
+        self._labels = dict(labels)
+        self._every = max(float(every), 0.0)
+        self._progress = progress
+        self._sleep = sleep
+        self._started = time.time()
+        self._seen: dict = {}
+        self._last_progress: dict = {}
+
+    def _say(self, what: str, state: str, detail: str = "") -> None:
+        if self._seen.get(what) == (state, detail):
+            return
+        self._seen[what] = (state, detail)
+        log.info("%s: %s%s (%s elapsed)", what, state, " - " + detail if detail else "",
+                 format_elapsed(time.time() - self._started))
+
+    def poll(self) -> WatchResult:
+        """Look once, log what changed."""
+        cluster = self._clusters.describe(self._cluster_id)
+        status = cluster.get("Status", {})
+        state = status.get("State", "?")
+        reason = status.get("StateChangeReason", {}).get("Message", "")
+        self._say("cluster %s" % self._cluster_id, state,
+                  reason if state in DONE_STATES or state == "WAITING" else "")
+        steps = {s["Id"]: s for s in self._clusters.steps(self._cluster_id,
+                                                            list(self._labels))}
+        for step_id, label in self._labels.items():
+            step = steps.get(step_id)
+            if step is None:
+                continue
+            step_state = step.get("Status", {}).get("State", "?")
+            self._say("%s (%s)" % (label, step_id), step_state)
+            if step_state == "RUNNING":
+                self._report_progress(step_id, label)
+        return WatchResult(cluster, steps)
+
+    def _report_progress(self, step_id: str, label: str) -> None:
+        if self._progress is None:
+            return
+        now = time.time()
+        if now - self._last_progress.get(step_id, 0.0) < PROGRESS_EVERY:
+            return
+        self._last_progress[step_id] = now
+        text = self._progress(step_id)
+        if text:
+            self._say("%s (%s)" % (label, step_id), "RUNNING", text)
+
+    def sleep(self) -> None:
+        self._sleep(self._every)
+
+    def wait(self) -> WatchResult:
+        """Poll until every step is done or the cluster has ended."""
+        while True:
+            result = self.poll()
+            if all(result.step_state(s) in STEP_DONE_STATES for s in self._labels):
+                return result
+            if result.cluster_state in ("TERMINATED", "TERMINATED_WITH_ERRORS"):
+                return result
+            self._sleep(self._every)
