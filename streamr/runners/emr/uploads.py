@@ -85,7 +85,7 @@ def pack_dir(source: str, dest: str) -> str:
                         archive.addfile(info, handle)
                 else:
                     archive.addfile(info)
-    with open(dest, "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+    with open(dest, "wb") as out, gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz:
         gz.write(buffer.getvalue())
     return dest
 
