@@ -112,6 +112,8 @@ class MRJobRunner:
             owner = self._opts.get("owner") or getpass.getuser()
         except Exception:
             owner = "no_user"
+        #: the run's label and owner, as in its job key
+        self.label, self.owner = label, owner
         now = datetime.now()
         return "%s.%s.%s.%06d" % (label, owner, now.strftime("%Y%m%d.%H%M%S"), now.microsecond)
 

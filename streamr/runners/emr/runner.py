@@ -337,13 +337,15 @@ class EMRJobRunner(MRJobRunner):
             watcher.sleep()
 
     def _cluster_request(self, keep_alive: bool) -> dict:
-        import getpass
-
         from streamr.runners.emr.bootstrap import bootstrap_actions_request, plan_bootstrap
         from streamr.runners.emr.request import cluster_name, cluster_request, cluster_tags
 
-        label = self._job_key.split(".")[0]
-        owner = self._job_key.split(".")[1] if "." in self._job_key else getpass.getuser()
+        opts = dict(self._opts)
+        if opts.get("pool_clusters"):
+            log.warning("cluster pooling is not available yet: starting a cluster for this"
+                        " job alone")
+            opts["pool_clusters"] = False
+        label, owner = self.label, self.owner
         plan = plan_bootstrap(self._opts.get("bootstrap") or [],
                               bool(self._opts.get("bootstrap_python")), self._uploads.uri_for)
         script_uri = None
@@ -354,9 +356,9 @@ class EMRJobRunner(MRJobRunner):
             script_uri = self._uploads.uri_for(path)
         actions = bootstrap_actions_request(script_uri, self._opts.get("bootstrap_actions") or [])
         request = cluster_request(
-            self._opts, name=cluster_name(label, owner, self._job_key),
+            opts, name=cluster_name(label, owner, self._job_key),
             log_uri=self.log_uri(), bootstrap_actions=actions,
-            tags=cluster_tags(self._opts, label=label, owner=owner), keep_alive=keep_alive)
+            tags=cluster_tags(opts, label=label, owner=owner), keep_alive=keep_alive)
         return request
 
     def _start_cluster(self, request: dict) -> None:
