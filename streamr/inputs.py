@@ -124,10 +124,19 @@ def local_copy_of(uri: str) -> Iterator[str]:
     import shutil
     import tempfile
 
-    import smart_open
-
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, os.path.basename(uri.rstrip("/")) or "input")
-        with smart_open.open(uri, "rb", compression="disable") as src, open(local, "wb") as dst:
-            shutil.copyfileobj(src, dst, _READ_BUFFER)
+        try:
+            import smart_open
+        except ImportError:
+            # on a cluster node, where tasks have only the standard library:
+            # Hadoop's own client reads every store the cluster can
+            import subprocess
+
+            subprocess.run(["hadoop", "fs", "-get", uri, local], check=True,
+                           stdout=subprocess.DEVNULL)
+        else:
+            with smart_open.open(uri, "rb", compression="disable") as src, \
+                    open(local, "wb") as dst:
+                shutil.copyfileobj(src, dst, _READ_BUFFER)
         yield local
