@@ -52,11 +52,14 @@ def create_cluster(ctx: click.Context, wait: bool, conf_paths: tuple, no_conf: b
     """Start a cluster that waits for steps, configured like a job's, and
     print its id. It shuts itself down after max_mins_idle idle minutes."""
     runner = _runner(ctx, kwargs, conf_paths, no_conf)
-    with runner:
+    try:
         cluster_id = runner.start_cluster(keep_alive=True)
         click.echo(cluster_id)
         if wait:
             runner.wait_until_ready()
+    finally:
+        # the cluster is what the user asked for: only local files go
+        runner.cleanup(["LOCAL_TMP"])
 
 
 @cli.command("terminate-cluster")
@@ -101,18 +104,30 @@ def cluster_table(clusters, now: datetime | None = None) -> list:
             state = step.get("Status", {}).get("State", "?").lower()
             counts[state] = counts.get(state, 0) + 1
         step_text = ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())) or "none"
-        groups = clusters.instance_groups(summary["Id"])
-        instances = ", ".join(
-            "%s x %s %s%s" % (g.get("RequestedInstanceCount", g.get("RunningInstanceCount")),
-                              g.get("InstanceType"), g.get("InstanceGroupType", "").lower(),
-                              " spot" if g.get("Market") == "SPOT" else "")
-            for g in groups) or "-"
         rows.append((summary["Id"], cluster.get("Status", {}).get("State", "?"),
                      cluster.get("Name", ""), tag_value(cluster, "streamr:pool") or "-",
                      _duration(age(timeline.get("CreationDateTime"), now)),
                      _duration(age(cluster_idle_since(cluster, steps), now)),
-                     step_text, instances))
+                     step_text, _instances_text(clusters, cluster)))
     return rows
+
+
+def _instances_text(clusters, cluster: dict) -> str:
+    """The cluster's instances in a few words, from its instance groups
+    or instance fleets."""
+    if cluster.get("InstanceCollectionType") == "INSTANCE_FLEET":
+        fleets = clusters.instance_fleets(cluster["Id"])
+        return ", ".join(
+            "%s %s (%s on demand, %s spot)" % (
+                f.get("InstanceFleetType", "?").lower(), f.get("Name", ""),
+                f.get("TargetOnDemandCapacity", 0), f.get("TargetSpotCapacity", 0))
+            for f in fleets) or "-"
+    groups = clusters.instance_groups(cluster["Id"])
+    return ", ".join(
+        "%s x %s %s%s" % (g.get("RequestedInstanceCount", g.get("RunningInstanceCount")),
+                          g.get("InstanceType"), g.get("InstanceGroupType", "").lower(),
+                          " spot" if g.get("Market") == "SPOT" else "")
+        for g in groups) or "-"
 
 
 @cli.command("list-clusters")
@@ -155,8 +170,9 @@ def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str
         cause = logs.step_cause(step_id, step)
     else:
         change = status.get("StateChangeReason", {})
-        head = "cluster %s is %s (%s: %s); no step failed" % (
-            cluster_id, status.get("State"), change.get("Code"), change.get("Message"))
+        why = ": ".join(str(change[k]) for k in ("Code", "Message") if change.get(k))
+        head = "cluster %s is %s%s; no step failed" % (
+            cluster_id, status.get("State"), " (%s)" % why if why else "")
         cause = logs.bootstrap_cause(change.get("Message") or "")
     if not log_uri:
         return head + "\n(the cluster keeps no logs on S3: it was started without a log URI)"

@@ -158,7 +158,7 @@ class EMRClusters:
     def terminate(self, cluster_id: str) -> None:
         with self._errors("terminating cluster %s" % cluster_id):
             self.emr.terminate_job_flows(JobFlowIds=[cluster_id])
-        log.info("terminating cluster %s", cluster_id)
+        log.debug("asked EMR to terminate cluster %s", cluster_id)
 
     def instance_groups(self, cluster_id: str) -> list:
         groups = []
@@ -167,6 +167,14 @@ class EMRClusters:
                     ClusterId=cluster_id):
                 groups.extend(page.get("InstanceGroups", ()))
         return groups
+
+    def instance_fleets(self, cluster_id: str) -> list:
+        fleets = []
+        with self._errors("the instances of cluster %s" % cluster_id):
+            for page in self.emr.get_paginator("list_instance_fleets").paginate(
+                    ClusterId=cluster_id):
+                fleets.extend(page.get("InstanceFleets", ()))
+        return fleets
 
     # --- many clusters ------------------------------------------------------------------
 

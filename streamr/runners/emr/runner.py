@@ -164,11 +164,13 @@ class EMRJobRunner(MRJobRunner):
         steps = self._step_requests(inputs)
         cluster_id = self._opts.get("cluster_id")
         if cluster_id:
+            self._check_cluster(cluster_id)
             self._uploads.upload()
             self._use_cluster(cluster_id, steps)
         else:
             request = self._cluster_request(keep_alive=False)
             request["Steps"] = steps
+            self._check_roles(request)
             self._uploads.upload()
             self._start_cluster(request)
         try:
@@ -229,8 +231,15 @@ class EMRJobRunner(MRJobRunner):
 
     # --- steps -------------------------------------------------------------------------
 
-    def _upload_path(self, path: str) -> str:
-        return path if "://" in path else self._uploads.uri_for(path)
+    def _upload_path(self, path: str, what: str = "file") -> str:
+        """The URI nodes read *path* from: S3 and ``file://`` (a path on
+        the nodes) as given, a local file uploaded."""
+        if "://" in path:
+            return path
+        if not os.path.isfile(path):
+            raise UsageError("%s %s does not exist here; give an s3:// URI, or file:///PATH"
+                             " for one already on the cluster's nodes" % (what, path))
+        return self._uploads.uri_for(path)
 
     def _streaming_plan(self) -> StreamingPlan:
         plan = StreamingPlan()
@@ -290,7 +299,8 @@ class EMRJobRunner(MRJobRunner):
             step_inputs = inputs if num == 0 else [self._step_output(num - 1)]
             output = self._step_output(num)
             if desc["type"] == "jar":
-                jar = jar_step(desc, num, self._upload_path(desc["jar"]), step_inputs, output,
+                jar = jar_step(desc, num, self._upload_path(desc["jar"], "jar"), step_inputs,
+                               output,
                                dict(self._opts.get("jobconf") or {}),
                                [self._upload_path(p) for p in
                                 self._job_settings.get("libjars") or []])
@@ -311,6 +321,7 @@ class EMRJobRunner(MRJobRunner):
         itself down after ``max_mins_idle`` idle minutes."""
         self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
         request = self._cluster_request(keep_alive=keep_alive)
+        self._check_roles(request)
         self._uploads.upload()
         self._start_cluster(request)
         return self._cluster_id
@@ -361,11 +372,13 @@ class EMRJobRunner(MRJobRunner):
             tags=cluster_tags(opts, label=label, owner=owner), keep_alive=keep_alive)
         return request
 
+    def _check_roles(self, request: dict) -> None:
+        self.clusters.check_roles(request.get("ServiceRole") or "EMR_DefaultRole",
+                                  request.get("JobFlowRole") or "EMR_EC2_DefaultRole")
+
     def _start_cluster(self, request: dict) -> None:
         from streamr.runners.emr.request import instance_summary
 
-        self.clusters.check_roles(request.get("ServiceRole") or "EMR_DefaultRole",
-                                  request.get("JobFlowRole") or "EMR_EC2_DefaultRole")
         self._cluster_id = self.clusters.start(request)
         self._created_cluster = True
         log.info("started cluster %s (%s, %s)", self._cluster_id, request.get("ReleaseLabel"),
@@ -376,12 +389,17 @@ class EMRJobRunner(MRJobRunner):
         by_name = {s["Name"]: s["Id"] for s in self.clusters.steps(self._cluster_id)}
         self._step_ids = [by_name[name] for name in names]
 
-    def _use_cluster(self, cluster_id: str, steps: list) -> None:
+    def _check_cluster(self, cluster_id: str) -> dict:
         cluster = self.clusters.describe(cluster_id)
         state = cluster.get("Status", {}).get("State")
         if state not in ACTIVE_STATES:
             raise UsageError("cluster %s is %s; it can run no more steps (start a new one by"
                              " leaving out --cluster-id)" % (cluster_id, state))
+        return cluster
+
+    def _use_cluster(self, cluster_id: str, steps: list) -> None:
+        cluster = self._check_cluster(cluster_id)
+        state = cluster.get("Status", {}).get("State")
         self._cluster_id = cluster_id
         self._cluster_log_uri = cluster.get("LogUri")
         self._step_ids = self.clusters.add_steps(cluster_id, steps)
@@ -410,7 +428,9 @@ class EMRJobRunner(MRJobRunner):
             return
         try:
             if self._created_cluster:
+                log.info("terminating cluster %s, which this job started", self._cluster_id)
                 self.clusters.terminate(self._cluster_id)
+                self._step_ids = []  # they end with the cluster
             else:
                 self._cancel_own_steps()
         except Exception as exc:  # the interrupt is what to report
