@@ -102,3 +102,7 @@ class AWSForTest:
         bucket, _, prefix = uri[len("s3://"):].partition("/")
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return [item["Key"] for page in pages for item in page.get("Contents", ())]
+
+
+# the simulated EMR (tests/emr_sim): ``emr_sim`` for tests, on the session's moto server
+from tests.emr_sim.fixture import emr_sim, emr_sim_session  # noqa: E402, F401
