@@ -91,3 +91,28 @@ def test_many_files_upload_in_parallel(aws, tmp_path):
     uploads.upload()
     assert len(aws.keys("s3://many/files/")) == 20
     assert io.BytesIO(aws.get(uris[7])).read() == b"7\n"
+
+
+def test_task_tracebacks_lose_streamr_frames_and_container_paths():
+    from streamr.runners.emr.logs import tidy_traceback
+
+    box = "/mnt/yarn/usercache/hadoop/appcache/application_1_0001/container_1_0001_01_000002"
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "%s/mr_job.py", line 30, in <module>' % box,
+        "    MRJob.run()",
+        '  File "%s/streamr.zip/streamr/job.py", line 422, in run' % box,
+        '  File "%s/streamr.zip/streamr/job.py", line 578, in map_pairs' % box,
+        "    yield from mapper(key, value) or ()",
+        '  File "%s/mr_job.py", line 12, in mapper' % box,
+        "    raise ValueError('bad')",
+        "ValueError: bad",
+    ]
+    assert tidy_traceback(lines) == [
+        "Traceback (most recent call last):",
+        '  File "mr_job.py", line 30, in <module>',
+        "    MRJob.run()",
+        '  File "mr_job.py", line 12, in mapper',
+        "    raise ValueError('bad')",
+        "ValueError: bad",
+    ]

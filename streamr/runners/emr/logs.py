@@ -5,6 +5,7 @@ Parsing is :mod:`streamr.logs`; this module finds and fetches the files."""
 from __future__ import annotations
 
 import logging
+import re
 
 from streamr.logs import (
     ProbableCause,
@@ -21,7 +22,7 @@ from streamr.logs import (
     step_log_prefix,
 )
 
-__all__ = ["ClusterLogs"]
+__all__ = ["ClusterLogs", "tidy_traceback"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,27 @@ log = logging.getLogger(__name__)
 MOST_TASK_LOGS = 24
 #: most bytes read of one log
 MOST_LOG_BYTES = 16 << 20
+# a traceback frame in streamr's own code, shipped to tasks as streamr.zip
+_STREAMR_FRAME = re.compile(r'^\s*File "[^"]*/streamr\.zip/streamr/')
+# a frame in a task's working directory (a YARN container's)
+_CONTAINER_FILE = re.compile(r'^(\s*File ")[^"]*/container_[^/"]+/([^"]+")')
+
+
+def tidy_traceback(lines: list) -> list:
+    """A task's traceback as the job's author wants it: without streamr's
+    own frames, and with files in the task's working directory named as
+    the job names them (``mr_job.py``, not the container's full path)."""
+    kept = []
+    skipping = False
+    for line in lines:
+        if _STREAMR_FRAME.match(line):
+            skipping = True
+            continue
+        if skipping and line.startswith("    ") and not line.lstrip().startswith("File "):
+            continue  # the source line of a skipped frame
+        skipping = False
+        kept.append(_CONTAINER_FILE.sub(r"\1\2", line))
+    return kept
 
 
 class ClusterLogs:
@@ -93,6 +115,8 @@ class ClusterLogs:
         application_id = info.application_id if info else None
         cause = find_probable_cause(self.task_logs(application_id))
         if cause is not None:
+            if cause.kind == "python":
+                cause.lines = tidy_traceback(cause.lines)
             return cause
         lines = []
         if info is not None:

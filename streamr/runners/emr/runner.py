@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 
 from streamr.date_aliases import expand_date_aliases, parse_as_of
 from streamr.errors import UsageError
@@ -479,6 +480,8 @@ class EMRJobRunner(MRJobRunner):
         else:
             text = "step %s on cluster %s is %s" % (step_id, self._cluster_id,
                                                     state or "not done")
+            cluster_status = self._ended_cluster_status(cluster_status)
+            change = cluster_status.get("StateChangeReason", {})
             if cluster_status.get("State") in ("TERMINATING", "TERMINATED",
                                                "TERMINATED_WITH_ERRORS"):
                 text += "; the cluster %s (%s: %s)" % (
@@ -492,6 +495,17 @@ class EMRJobRunner(MRJobRunner):
                            " to S3 every few minutes; `streamr diagnose %s %s` reads them"
                            " later)" % (self.log_uri(), self._cluster_id, step_id))
         return text
+
+    def _ended_cluster_status(self, status: dict, tries: int = 20) -> dict:
+        """The cluster's status once it has ended, when a step was stopped
+        because the cluster is going away (its reason says why); *status*
+        itself if it is not ending within a few checks."""
+        for _ in range(tries):
+            if status.get("State") in ("TERMINATED", "TERMINATED_WITH_ERRORS"):
+                return status
+            time.sleep(self._opts.get("check_cluster_every") or 0)
+            status = self.clusters.describe(self._cluster_id).get("Status", {})
+        return status
 
     def _download_output(self) -> None:
         staging = self._staging_dir()
