@@ -193,8 +193,18 @@ class BootstrapRun:
         started = time.monotonic()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             try:
-                proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=out, stderr=err, start_new_session=True)
+                for tries_left in range(40, -1, -1):
+                    try:
+                        proc = subprocess.Popen(argv, cwd=cwd, env=env,
+                                                stdin=subprocess.DEVNULL, stdout=out,
+                                                stderr=err, start_new_session=True)
+                        break
+                    except OSError as busy:
+                        # another node's thread forked while this script was
+                        # still open for writing: its copy closes at once
+                        if busy.errno != errno.ETXTBSY or not tries_left:
+                            raise
+                        time.sleep(0.05)
             except OSError as error:
                 if error.errno != errno.ENOEXEC:
                     err.write(("%s: %s\n" % (argv[0], error.strerror)).encode())
