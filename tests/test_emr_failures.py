@@ -177,3 +177,12 @@ def test_denied_output_is_one_line(roles):
     assert proc.returncode == 1
     assert "access denied" in last_line(proc)
     assert "Traceback" not in proc.stderr.decode()
+
+
+def test_missing_bootstrap_action_script_stops_before_any_cluster(roles):
+    proc = run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
+                   "--bootstrap-action", "s3://in-bucket/missing.sh arg",
+                   "s3://in-bucket/text/")
+    assert proc.returncode == 2
+    assert "bootstrap action script s3://in-bucket/missing.sh does not exist" in last_line(proc)
+    assert roles.requests("RunJobFlow") == []

@@ -373,7 +373,17 @@ class EMRJobRunner(MRJobRunner):
             tags=cluster_tags(opts, label=label, owner=owner), keep_alive=keep_alive)
         return request
 
+    def _check_bootstrap_actions(self, request: dict) -> None:
+        """Every bootstrap action's script is on S3 (else the cluster
+        would fail minutes later, on every node)."""
+        for action in request.get("BootstrapActions") or ():
+            path = action.get("ScriptBootstrapAction", {}).get("Path", "")
+            ours = path.startswith(self.cloud_tmp_dir() + "files/")  # uploaded next
+            if path.startswith("s3://") and not ours and not self.fs.exists(path):
+                raise UsageError("bootstrap action script %s does not exist" % path)
+
     def _check_roles(self, request: dict) -> None:
+        self._check_bootstrap_actions(request)
         self.clusters.check_roles(request.get("ServiceRole") or "EMR_DefaultRole",
                                   request.get("JobFlowRole") or "EMR_EC2_DefaultRole")
 
