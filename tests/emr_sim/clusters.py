@@ -103,7 +103,8 @@ def fill_in_cluster(cluster: SimCluster, request: dict[str, Any], log_uri_s3n: b
         fleet = SimFleet("if-" + random_id(), config, cluster.creation_datetime)
         cluster.instance_fleets.append(fleet)
         reply = backend.ec2_backend.run_instances(EXAMPLE_AMI_ID, fleet.instance_count, None, [],
-                                                  instance_type=fleet.instance_type)
+                                                  instance_type=fleet.instance_type,
+                                                  is_instance_type_default=False)
         for ec2_instance in reply.instances:
             cluster.add_instance(SimInstance(ec2_instance, fleet, instance_fleet_id=fleet.id))
     if not cluster.instance_fleets:

@@ -262,7 +262,7 @@ class Driver:
 
     def _start_bootstrap(self, run: ClusterRun, at: float) -> None:
         cluster = run.cluster
-        cluster.set_state("BOOTSTRAPPING")
+        cluster.set_state("BOOTSTRAPPING", "", "Running bootstrap actions")
         _set_groups(run, "BOOTSTRAPPING")
         run.nodes = make_nodes(cluster, self.sandbox, self.base_env)
         run.bootstrap_started = at

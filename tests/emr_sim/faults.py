@@ -21,8 +21,9 @@ Faults (each fires on the next *times* matching requests, then is spent):
   (500), AccessDenied (403), NoSuchKey (404), SlowDown (503),
   ServiceUnavailable (503), or any other code as HTTP 400.
 
-A ``POST /moto-api/reset`` passing through tells the simulator to forget
-its clusters too."""
+EMR requests are answered holding the driver's lock, so that a client
+never sees a cluster half-way through a change. A ``POST /moto-api/reset``
+passing through tells the simulator to forget its clusters too."""
 
 from __future__ import annotations
 
@@ -146,10 +147,12 @@ class RequestMiddleware:
     """WSGI middleware around moto's application: names and records each
     request, fires faults, and reports resets."""
 
-    def __init__(self, app: Callable, plan: FaultPlan, on_reset: Callable[[], None]):
+    def __init__(self, app: Callable, plan: FaultPlan, on_reset: Callable[[], None],
+                 emr_lock: Any = None):
         self.app = app
         self.plan = plan
         self.on_reset = on_reset
+        self.emr_lock = emr_lock
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -164,6 +167,9 @@ class RequestMiddleware:
         self.plan.record(request)
         fault = self.plan.take_fault(request)
         if fault is None:
+            if request.service == "elasticmapreduce" and self.emr_lock is not None:
+                with self.emr_lock:  # the driver changes the same models
+                    return self.app(environ, start_response)
             return self.app(environ, start_response)
         request.faulted = True
         status, headers, body = error_response(request, fault.code,

@@ -120,7 +120,7 @@ class SimCluster(models.Cluster):
 
     # moto calls these three from __init__ and TerminateJobFlows
     def start_cluster(self) -> None:
-        self.set_state("STARTING")
+        self.set_state("STARTING", "", "Provisioning Amazon EC2 capacity")
 
     def run_bootstrap_actions(self) -> None:
         """Bootstrapping is the driver's work."""

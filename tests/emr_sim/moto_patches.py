@@ -16,8 +16,8 @@ Responses (methods of moto's ``ElasticMapReduceResponse``):
   ``PutAutoTerminationPolicy``, ``RemoveAutoTerminationPolicy``,
   ``ListInstanceFleets``, ``SetKeepJobFlowAliveWhenNoSteps``.
 * ``ListInstances`` also filters by InstanceFleetId, InstanceFleetType and
-  InstanceStates; ``ListSteps`` lists newest first, as EMR does, even for
-  steps added in one request.
+  InstanceStates; ``ListSteps`` and ``ListClusters`` list newest first, as
+  EMR does (moto: steps of one request in the order sent, clusters by id).
 * the region comes from the request's signature when the URL (127.0.0.1)
   names none, so clusters live in the region the client asked for.
 * ``AddJobFlowSteps`` and ``ModifyCluster`` wake the driver."""
@@ -212,6 +212,15 @@ def list_instances(self: Any) -> ActionResult:
     return PaginatedResult({"Instances": found})
 
 
+def list_clusters(self: Any) -> ActionResult:
+    states = self._get_param("ClusterStates", []) or []
+    after = self._get_param("CreatedAfter")
+    before = self._get_param("CreatedBefore")
+    clusters = self.backend.list_clusters(states, after, before)
+    clusters.sort(key=lambda cluster: cluster.creation_datetime, reverse=True)
+    return PaginatedResult({"Clusters": clusters})
+
+
 def list_steps(self: Any) -> ActionResult:
     cluster = self.backend.describe_cluster(self._get_param("ClusterId"))
     step_ids = self._get_param("StepIds", []) or []
@@ -235,5 +244,6 @@ _RESPONSE_METHODS = {
     "set_keep_job_flow_alive_when_no_steps": set_keep_job_flow_alive_when_no_steps,
     "list_instance_fleets": list_instance_fleets,
     "list_instances": list_instances,
+    "list_clusters": list_clusters,
     "list_steps": list_steps,
 }

@@ -84,10 +84,11 @@ class Node:
         os.makedirs(path, exist_ok=True)
         return path
 
-    def localize(self, s3: SimS3, uri: str, archive: bool) -> str:
+    def localize(self, s3: SimS3, uri: str, archive: bool, scope: str = "") -> str:
         """A local copy of *uri* on this node (unpacked, for an archive),
-        fetched the first time it is asked for."""
-        key = ("archive:" if archive else "file:") + uri
+        fetched the first time it is asked for within *scope* (a YARN
+        application: a later job sees a re-uploaded file)."""
+        key = "%s %s %s" % (scope, "archive" if archive else "file", uri)
         with self._lock:
             if key in self._cache:
                 return self._cache[key]

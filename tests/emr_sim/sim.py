@@ -11,9 +11,11 @@ between and moving reported timestamps into the past (see
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +85,7 @@ class SimulatedEMR:
         self.settings = Settings(task_slots=task_slots, task_timeout=task_timeout,
                                  bootstrap_timeout=bootstrap_timeout, check_roles=check_roles,
                                  log_uri_s3n=log_uri_s3n)
+        self._defaults = (dataclasses.replace(self.timings), dataclasses.replace(self.settings))
         self._clock = SimClock()
         self.faults = FaultPlan()
         self.jars: dict[str, Callable] = {}
@@ -90,6 +93,8 @@ class SimulatedEMR:
         self.driver: Any = None
         self._sandbox: str | None = None
         self._wsgi: tuple[Any, Any] | None = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     # --- lifetime ---------------------------------------------------------
 
@@ -116,7 +121,8 @@ class SimulatedEMR:
         moto_patches.install(self.driver, self._clock)
         wsgi_server = self._server._server._server
         self._wsgi = (wsgi_server, wsgi_server.app)
-        wsgi_server.app = RequestMiddleware(wsgi_server.app, self.faults, self._forget)
+        wsgi_server.app = RequestMiddleware(wsgi_server.app, self.faults, self._forget,
+                                            self.driver.lock)
         self.driver.start()
         return self
 
@@ -144,8 +150,10 @@ class SimulatedEMR:
         self.stop()
 
     def reset(self) -> None:
-        """Forget every cluster, bucket, role, fault and record; kill every
-        process the simulator started; the clock starts again at zero."""
+        """Forget every cluster, bucket, role, fault, registered jar and
+        record; kill every process the simulator started; put timings and
+        settings (``sim.timings``, ``sim.settings``, which tests may change)
+        back as constructed; the clock starts again at zero."""
         self._server.reset()  # passes the middleware, which calls _forget
         self._forget()
 
@@ -153,6 +161,10 @@ class SimulatedEMR:
         if self.driver is not None:
             self.driver.forget_all()
         self.faults.clear()
+        self.jars.clear()
+        for current, default in zip((self.timings, self.settings), self._defaults):
+            for item in dataclasses.fields(current):
+                setattr(current, item.name, getattr(default, item.name))
         self._clock.reset()
 
     # --- environment ------------------------------------------------------
@@ -171,12 +183,16 @@ class SimulatedEMR:
         return {name: value for name, value in env.items() if value is not None}
 
     def client(self, service: str) -> Any:
-        """A boto3 client of *service* talking to the simulator."""
+        """A boto3 client of *service* talking to the simulator (made once,
+        then shared: boto3 clients are thread-safe)."""
         import boto3
 
-        return boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-            region_name=self.region).client(service, endpoint_url=self.endpoint)
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.session.Session(
+                    aws_access_key_id="testing", aws_secret_access_key="testing",
+                    region_name=self.region).client(service, endpoint_url=self.endpoint)
+            return self._clients[service]
 
     def create_default_roles(self) -> None:
         """IAM role EMR_DefaultRole, and role and instance profile

@@ -257,9 +257,9 @@ class StreamingRun:
         self._count("maps" if is_map else "reduces")
         cwd = node.container_dir(self.app_id, container_id)
         for uri, name in self.job.files:
-            node.link_into(cwd, node.localize(ctx.s3, uri, archive=False), name)
+            node.link_into(cwd, node.localize(ctx.s3, uri, False, self.app_id), name)
         for uri, name in self.job.archives:
-            node.link_into(cwd, node.localize(ctx.s3, uri, archive=True), name)
+            node.link_into(cwd, node.localize(ctx.s3, uri, True, self.app_id), name)
         syslog = HadoopLog("container", ctx.clock)
         syslog.line("INFO", "org.apache.hadoop.mapred.YarnChild", "Executing with tokens: []")
         syslog.line("INFO", "org.apache.hadoop.mapred.Task",
