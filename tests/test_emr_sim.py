@@ -231,7 +231,7 @@ def test_cluster_without_steps_ends_after_bootstrapping(sim):
                                            "Message": "Steps completed"}
     assert status["Timeline"]["EndDateTime"] >= status["Timeline"]["ReadyDateTime"]
     snapshot = sim.cluster(cluster_id)
-    assert snapshot.ready - snapshot.created >= 1.0  # starting + bootstrapping
+    assert snapshot.ready - snapshot.created >= 0.999  # starting + bootstrapping
     assert sim.cluster(cluster_id).history == (
         "STARTING", "BOOTSTRAPPING", "WAITING", "TERMINATING", "TERMINATED")
 

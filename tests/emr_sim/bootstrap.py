@@ -32,7 +32,7 @@ from tests.emr_sim.clock import SimClock
 from tests.emr_sim.emrlogs import HadoopLog, log_uri_join, write_log_files
 from tests.emr_sim.nodes import Node
 from tests.emr_sim.s3 import SimS3
-from tests.emr_sim.tasks import kill_group
+from tests.emr_sim.tasks import kill_group, start_process
 
 __all__ = ["BootstrapAction", "BootstrapRecord", "BootstrapRun"]
 
@@ -193,25 +193,14 @@ class BootstrapRun:
         started = time.monotonic()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             try:
-                for tries_left in range(40, -1, -1):
-                    try:
-                        proc = subprocess.Popen(argv, cwd=cwd, env=env,
-                                                stdin=subprocess.DEVNULL, stdout=out,
-                                                stderr=err, start_new_session=True)
-                        break
-                    except OSError as busy:
-                        # another node's thread forked while this script was
-                        # still open for writing: its copy closes at once
-                        if busy.errno != errno.ETXTBSY or not tries_left:
-                            raise
-                        time.sleep(0.05)
+                proc = start_process(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=out, stderr=err)
             except OSError as error:
                 if error.errno != errno.ENOEXEC:
                     err.write(("%s: %s\n" % (argv[0], error.strerror)).encode())
                     return 127
-                proc = subprocess.Popen(["/bin/sh", *argv], cwd=cwd, env=env,
-                                        stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                        start_new_session=True)
+                proc = start_process(["/bin/sh", *argv], cwd=cwd, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         with self._lock:
             self._procs.append(proc)
         if self._cancelled.is_set():

@@ -70,7 +70,8 @@ class ClusterRun:
     terminate_started: float | None = None
     #: real (monotonic) time termination began, to bound waiting for threads
     terminating_since: float = 0.0
-    scheduled_termination: tuple[float, str, str, str, str] | None = None
+    #: (when, step id, final state, code, message, step state) of an injected termination
+    scheduled_termination: tuple[float, str, str, str, str, str] | None = None
     work: dict[str, StepWork] = field(default_factory=dict)
     records: list[StepRecord] = field(default_factory=list)
     applications: int = 0

@@ -288,15 +288,19 @@ class Driver:
     def _run_steps(self, run: ClusterRun, now: float) -> bool:
         cluster = run.cluster
         moved = False
-        if run.scheduled_termination and now >= run.scheduled_termination[0]:
-            at, final, code, message, step_state = run.scheduled_termination
-            run.scheduled_termination = None
-            self._terminate(run, at, final, code, message, step_state)
-            return True
+        if run.scheduled_termination:
+            at, step_id, *reason = run.scheduled_termination
+            work = run.work.get(step_id)
+            if work is None or work.finished:  # the step ended first: nothing to interrupt
+                run.scheduled_termination = None
+            elif now >= at and (work.outcome is None or self._step_end(work) > at):
+                run.scheduled_termination = None
+                self._terminate(run, at, *reason)
+                return True
         for work in list(run.work.values()):
             if work.finished or work.outcome is None:
                 continue
-            ended = max(work.started + self.timings.step, work.outcome.ended)
+            ended = self._step_end(work)
             if now >= ended:
                 self._finish_step(run, work, ended)
                 moved = True
@@ -328,6 +332,10 @@ class Driver:
                 return True
         return moved
 
+    def _step_end(self, work: StepWork) -> float:
+        """When a step whose work is done ends: at least `step` after its start."""
+        return max(work.started + self.timings.step, work.outcome.ended)
+
     def _start_steps(self, run: ClusterRun, now: float) -> bool:
         cluster = run.cluster
         level = max(1, int(cluster.step_concurrency_level or 1))
@@ -346,7 +354,7 @@ class Driver:
             spec = StepSpec(number, step.jar, [str(arg) for arg in step.args or []],
                             step.hadoop_jar_step.get("MainClass"), cluster.requested_log_uri,
                             self.forced_failures.pop(0) if self.forced_failures else None)
-            self._arm_termination(run, now)
+            self._arm_termination(run, step.id, now)
             work.thread = threading.Thread(target=self._step_thread, args=(run, work, spec),
                                            name="step-" + step.id, daemon=True)
             work.thread.start()
@@ -354,11 +362,11 @@ class Driver:
             started = True
         return started
 
-    def _arm_termination(self, run: ClusterRun, now: float) -> None:
+    def _arm_termination(self, run: ClusterRun, step_id: str, now: float) -> None:
         for i, (cluster_id, after, *reason) in enumerate(self.armed_terminations):
             if cluster_id in (None, run.id) and run.scheduled_termination is None:
                 del self.armed_terminations[i]
-                run.scheduled_termination = (now + after, *reason)
+                run.scheduled_termination = (now + after, step_id, *reason)
                 return
 
     def _step_thread(self, run: ClusterRun, work: StepWork, spec: StepSpec) -> None:

@@ -125,6 +125,15 @@ class SimS3:
                 return None
             raise
 
+    def bucket_exists(self, bucket: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.head_bucket(Bucket=bucket)
+        except ClientError:
+            return False
+        return True
+
     def list(self, uri: str) -> list[S3Object]:
         """Every object whose key starts with the key of *uri* (no bucket:
         an empty list)."""

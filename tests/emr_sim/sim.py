@@ -258,7 +258,8 @@ class SimulatedEMR:
                               reason_code: str = "SPOT_INSTANCE_TERMINATION",
                               after_seconds: float = 0.0, message: str | None = None) -> None:
         """When a step next starts (on *cluster_id*, or any cluster), end
-        the cluster *after_seconds* simulated seconds later. USER_REQUEST:
+        the cluster *after_seconds* simulated seconds later if that step is
+        still running then (else nothing happens). USER_REQUEST:
         TERMINATED, "Terminated by user request", the step CANCELLED. Any
         other code (SPOT_INSTANCE_TERMINATION, INSTANCE_FAILURE):
         TERMINATED_WITH_ERRORS with code INSTANCE_FAILURE, "The master node

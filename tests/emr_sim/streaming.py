@@ -155,6 +155,11 @@ class StreamingRun:
         s3 = self.ctx.s3
         staging = "/tmp/hadoop-yarn/staging/hadoop/.staging/%s" % self.job_id
         try:
+            bucket = self.output[len("s3://"):].split("/", 1)[0]
+            if not s3.bucket_exists(bucket):
+                raise StepFailed("Unknown Error.", "java.io.IOException: The specified bucket"
+                                 " does not exist (Service: Amazon S3; Status Code: 404;"
+                                 " Error Code: NoSuchBucket): %s" % bucket)
             if s3.size(self.output) is not None or s3.list(self.output + "/"):
                 raise StepFailed("Output directory already exists.",
                                  "org.apache.hadoop.mapred.FileAlreadyExistsException: "

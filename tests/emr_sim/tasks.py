@@ -21,11 +21,13 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 
 from tests.emr_sim.emrlogs import HadoopLog
 
-__all__ = ["Attempt", "LiveProcesses", "ProcessResult", "kill_group", "run_command"]
+__all__ = ["Attempt", "LiveProcesses", "ProcessResult", "kill_group", "run_command",
+           "start_process"]
 
 _COUNTER = "reporter:counter:"
 _STATUS = "reporter:status:"
@@ -81,6 +83,21 @@ class LiveProcesses:
             procs = list(self._procs)
         for proc in procs:
             kill_group(proc)
+
+
+def start_process(argv: list[str], **options) -> subprocess.Popen:
+    """``subprocess.Popen(argv, start_new_session=True, **options)``, tried
+    again for a while on "Text file busy": a file the simulator has just
+    written (a script, a ``-files`` program) stays open for writing in any
+    child another thread forks at that moment, until that child execs."""
+    for tries_left in range(40, -1, -1):
+        try:
+            return subprocess.Popen(argv, start_new_session=True, **options)
+        except OSError as error:
+            if error.errno != errno.ETXTBSY or not tries_left:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -145,8 +162,8 @@ def run_command(command: str | None, records: list[bytes], cwd: str, env: dict[s
     try:
         with open(stdin_path, "rb") as stdin, open(stdout_path, "wb") as stdout, \
                 open(stderr_path, "wb") as stderr:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout,
-                                    stderr=stderr, start_new_session=True)
+            proc = start_process(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout,
+                                 stderr=stderr)
     except OSError as error:
         cause = 'java.io.IOException: Cannot run program "%s": error=%d, %s' % (
             argv[0] if argv else "", error.errno or errno.ENOENT, error.strerror or str(error))
