@@ -11,7 +11,9 @@ conventions (environment, ``~/.aws/config``, instance role); the options
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+from collections.abc import Iterator
 from typing import Any
 
 from streamr.errors import AWSError
@@ -212,6 +214,23 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
     if isinstance(error, bce.BotoCoreError):
         return "AWS request for %s failed: %s" % (what, error)
     return None
+
+
+@contextlib.contextmanager
+def aws_errors(what: str, connection: AWSConnection | None = None,
+               service: str = "s3") -> Iterator[None]:
+    """Turn an AWS refusal raised inside the block into :class:`AWSError`
+    with the one line :func:`describe_aws_error` gives; other exceptions
+    pass unchanged."""
+    try:
+        yield
+    except AWSError:
+        raise
+    except Exception as exc:
+        message = describe_aws_error(exc, what, connection, service)
+        if message is None:
+            raise
+        raise AWSError(message) from exc
 
 
 def _site_of(url: str) -> str:

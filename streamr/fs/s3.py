@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from typing import IO
 
-from streamr.aws import AWSConnection, describe_aws_error
+from streamr.aws import AWSConnection, aws_errors, describe_aws_error
 from streamr.errors import AWSError
 from streamr.fs.base import Entry, Filesystem, GuardedReader
 from streamr.fs.globs import glob_regex, has_glob, literal_prefix
@@ -69,17 +69,8 @@ class S3Filesystem(Filesystem):
 
         return translate
 
-    @contextlib.contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except AWSError:
-            raise
-        except Exception as exc:
-            better = self._translate(what)(exc)
-            if better is None:
-                raise
-            raise better from exc
+    def _errors(self, what: str):
+        return aws_errors(what, self.connection, "s3")
 
     # --- listing ----------------------------------------------------------------------
 

@@ -5,13 +5,11 @@ that the IAM roles a new cluster needs exist. Every AWS refusal becomes an
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from streamr.aws import describe_aws_error
-from streamr.errors import AWSError, UsageError
+from streamr.aws import aws_errors
+from streamr.errors import UsageError
 
 __all__ = [
     "ACTIVE_STATES",
@@ -70,17 +68,8 @@ class EMRClusters:
     def emr(self):
         return self.connection.client("emr")
 
-    @contextlib.contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except AWSError:
-            raise
-        except Exception as exc:
-            message = describe_aws_error(exc, what, self.connection, "emr")
-            if message is None:
-                raise
-            raise AWSError(message) from exc
+    def _errors(self, what: str):
+        return aws_errors(what, self.connection, "emr")
 
     # --- before starting ----------------------------------------------------------------
 
