@@ -543,8 +543,9 @@ OPTIONS: tuple[Option, ...] = (
          " streamr bucket in the region, made on first use)", metavar="URI"),
     _emr("cloud_log_dir", "path", "S3 directory for cluster logs (default: logs/ under"
          " cloud_tmp_dir)", metavar="URI"),
-    _emr("max_mins_idle", "float", "minutes a cluster may sit idle before it shuts itself"
-         " down", default=10.0, metavar="MINUTES"),
+    _emr("max_mins_idle", "float", "minutes a kept-alive cluster (pooled, or made by"
+         " create-cluster) may sit idle before EMR shuts it down (0: never)", default=10.0,
+         metavar="MINUTES"),
     _emr("tags", "dict", "tag for new clusters, as KEY=VALUE (repeatable)", switch="--tag",
          metavar="KEY=VALUE"),
     _emr("ec2_key_pair", "str", "EC2 key pair for SSH access to cluster nodes",
@@ -608,8 +609,13 @@ OPTIONS: tuple[Option, ...] = (
     _emr("pool_wait_minutes", "int", "minutes to wait for a pooled cluster to become free"
          " before starting a new one", default=0, metavar="MINUTES", topic="emr-pool"),
     _emr("pool_jitter_seconds", "int", "up to this many seconds of random wait before"
-         " looking for a pooled cluster, so jobs started together do not race",
-         default=60, metavar="SECONDS", topic="emr-pool"),
+         " starting a new pooled cluster (then the pool is looked at once more), so jobs"
+         " started together do not all start one", default=60, metavar="SECONDS",
+         topic="emr-pool"),
+    _emr("pool_lock_seconds", "float", "how long a job's lock on a pooled cluster lasts"
+         " (renewed while the job waits for its step to start); a job that dies holding"
+         " one blocks the cluster at most this long", default=300.0, metavar="SECONDS",
+         topic="emr-pool"),
     # -- steps --------------------------------------------------------------------------
     _emr("emr_action_on_failure", "str", "what EMR does when a step fails (default:"
          " CANCEL_AND_WAIT on pooled or existing clusters, TERMINATE_CLUSTER otherwise)",

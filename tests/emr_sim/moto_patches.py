@@ -20,17 +20,25 @@ Responses (methods of moto's ``ElasticMapReduceResponse``):
   EMR does (moto: steps of one request in the order sent, clusters by id).
 * the region comes from the request's signature when the URL (127.0.0.1)
   names none, so clusters live in the region the client asked for.
-* ``AddJobFlowSteps`` and ``ModifyCluster`` wake the driver."""
+* ``AddJobFlowSteps`` and ``ModifyCluster`` wake the driver.
+
+S3 (methods of moto's ``S3Response``): ``PutObject`` and ``DeleteObject``
+run one at a time. moto checks ``If-None-Match`` / ``If-Match`` and then
+writes, as two separate moves, so two threads of its server could both
+pass the check; S3 decides a conditional write atomically, and streamr's
+locks on pooled clusters depend on that."""
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult, PaginatedResult
 from moto.emr import models
 from moto.emr.exceptions import ValidationException
 from moto.emr.responses import ElasticMapReduceResponse
+from moto.s3.responses import S3Response
 
 from tests.emr_sim import moto_models
 from tests.emr_sim.moto_models import ACTIVE
@@ -59,6 +67,8 @@ def install(driver: Any, clock: Any) -> None:
         _replace(models, name, cls)
     for name, function in _RESPONSE_METHODS.items():
         _replace(ElasticMapReduceResponse, name, function)
+    for name in _S3_SERIALIZED:
+        _replace(S3Response, name, _serialized(S3Response.__dict__[name]))
     ACTIVE.clock = clock
     ACTIVE.driver = driver
 
@@ -85,6 +95,22 @@ def _replace(holder: Any, name: str, value: Any) -> None:
 
 def _original(name: str) -> Any:
     return _SAVED[(ElasticMapReduceResponse, name)]
+
+
+# --- S3 ------------------------------------------------------------------------
+
+#: S3 responses that check a condition and then write: one at a time
+_S3_SERIALIZED = ("put_object", "delete_object")
+_S3_WRITE_LOCK = threading.Lock()
+
+
+def _serialized(method: Any) -> Any:
+    def one_at_a_time(self: Any) -> Any:
+        with _S3_WRITE_LOCK:
+            return method(self)
+
+    one_at_a_time.__name__ = method.__name__
+    return one_at_a_time
 
 
 # --- response methods ------------------------------------------------------

@@ -165,6 +165,22 @@ class EMRClusters:
                 fleets.extend(page.get("InstanceFleets", ()))
         return fleets
 
+    def instances(self, cluster_id: str) -> list:
+        """The cluster's running instances."""
+        found = []
+        with self._errors("the instances of cluster %s" % cluster_id):
+            for page in self.emr.get_paginator("list_instances").paginate(
+                    ClusterId=cluster_id, InstanceStates=["RUNNING"]):
+                found.extend(page.get("Instances", ()))
+        return found
+
+    def idle_timeout(self, cluster_id: str) -> int | None:
+        """Seconds of idleness after which EMR shuts the cluster down, or
+        None when it has no auto-termination policy."""
+        with self._errors("the auto-termination policy of cluster %s" % cluster_id):
+            answer = self.emr.get_auto_termination_policy(ClusterId=cluster_id)
+        return (answer.get("AutoTerminationPolicy") or {}).get("IdleTimeout")
+
     # --- many clusters ------------------------------------------------------------------
 
     def active(self) -> list:

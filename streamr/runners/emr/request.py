@@ -342,11 +342,12 @@ def cluster_name(label: str, owner: str, job_key: str) -> str:
     return _CONTROL_CHARS.sub(" ", name)
 
 
-def cluster_tags(opts: dict, *, label: str, owner: str,
-                 pool_hash: str | None = None) -> dict[str, str]:
+def cluster_tags(opts: dict, *, label: str, owner: str, pool_hash: str | None = None,
+                 lock_dir: str | None = None) -> dict[str, str]:
     """Tags for a new cluster: the user's ``tags`` and streamr's own
     ``streamr:label``, ``streamr:owner``, ``streamr:version`` and, when
-    ``pool_clusters`` is on, ``streamr:pool`` and ``streamr:pool-hash``.
+    ``pool_clusters`` is on, ``streamr:pool``, ``streamr:pool-hash`` and
+    ``streamr:lock-dir`` (where jobs lock the cluster).
 
     Keys starting ``streamr:`` belong to streamr (pooling relies on them)
     and ``aws:`` to AWS; user tags may use neither. Tags beyond EMR's
@@ -373,6 +374,11 @@ def cluster_tags(opts: dict, *, label: str, owner: str,
             raise ValueError("cluster_tags() needs pool_hash when pool_clusters is set")
         own["pool"] = opts.get("pool_name") or "default"
         own["pool-hash"] = pool_hash
+        if lock_dir:
+            if len(lock_dir) > _MAX_TAG_VALUE:
+                raise UsageError("cloud_tmp_dir is too long for pooling: its locks/ directory"
+                                 " must fit in a %d-character cluster tag" % _MAX_TAG_VALUE)
+            own["lock-dir"] = lock_dir
     for key, value in own.items():
         tags[_TAG_PREFIX + key] = str(value)[:_MAX_TAG_VALUE]
 

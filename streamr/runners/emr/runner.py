@@ -74,6 +74,9 @@ class EMRJobRunner(MRJobRunner):
         self._uploads = None
         self._final_output = None
         self._cluster_log_uri = None  # an existing cluster's own log URI
+        self._pooled = False  # the job runs on a cluster of a pool
+        self._lock = None  # the lock held on that cluster until the first step runs
+        self._pool_hash = None
 
     # --- AWS ---------------------------------------------------------------------------
 
@@ -150,7 +153,8 @@ class EMRJobRunner(MRJobRunner):
         chosen = self._opts.get("emr_action_on_failure")
         if chosen:
             return chosen
-        return "CANCEL_AND_WAIT" if self._opts.get("cluster_id") else "TERMINATE_CLUSTER"
+        shared = self._opts.get("cluster_id") or self._opts.get("pool_clusters")
+        return "CANCEL_AND_WAIT" if shared else "TERMINATE_CLUSTER"
 
     # --- the run -----------------------------------------------------------------------
 
@@ -165,20 +169,22 @@ class EMRJobRunner(MRJobRunner):
         steps = self._step_requests(inputs)
         cluster_id = self._opts.get("cluster_id")
         if cluster_id:
+            if self._opts.get("pool_clusters"):
+                log.warning("cluster %s was named with cluster_id, so the job runs there and"
+                            " pool_clusters is ignored", cluster_id)
             self._check_cluster(cluster_id)
             self._uploads.upload()
             self._use_cluster(cluster_id, steps)
+            result = self._watch()
+        elif self._opts.get("pool_clusters"):
+            result = self._run_pooled(steps)
         else:
             request = self._cluster_request(keep_alive=False)
             request["Steps"] = steps
             self._check_roles(request)
             self._uploads.upload()
             self._start_cluster(request)
-        try:
             result = self._watch()
-        except KeyboardInterrupt:
-            self._interrupted()
-            raise
         self._check_result(result)
         if is_local_path(out_dir):
             self._download_output()
@@ -348,15 +354,19 @@ class EMRJobRunner(MRJobRunner):
                 raise StepFailedException(text, step_desc="Cluster %s" % self._cluster_id)
             watcher.sleep()
 
-    def _cluster_request(self, keep_alive: bool) -> dict:
-        from streamr.runners.emr.bootstrap import bootstrap_actions_request, plan_bootstrap
+    def _cluster_request(self, keep_alive: bool, pooled: bool = False) -> dict:
+        """The RunJobFlow request for a new cluster; a *pooled* one is
+        tagged with its pool, the pool hash (also kept in
+        ``self._pool_hash``) and where it is locked."""
+        from streamr.runners.emr.bootstrap import (
+            bootstrap_actions_request,
+            bootstrap_fingerprint,
+            plan_bootstrap,
+        )
         from streamr.runners.emr.request import cluster_name, cluster_request, cluster_tags
 
         opts = dict(self._opts)
-        if opts.get("pool_clusters"):
-            log.warning("cluster pooling is not available yet: starting a cluster for this"
-                        " job alone")
-            opts["pool_clusters"] = False
+        opts["pool_clusters"] = pooled
         label, owner = self.label, self.owner
         plan = plan_bootstrap(self._opts.get("bootstrap") or [],
                               bool(self._opts.get("bootstrap_python")), self._uploads.uri_for)
@@ -366,11 +376,29 @@ class EMRJobRunner(MRJobRunner):
             with open(path, "w", encoding="utf_8") as handle:
                 handle.write(plan.script)
             script_uri = self._uploads.uri_for(path)
-        actions = bootstrap_actions_request(script_uri, self._opts.get("bootstrap_actions") or [])
+        action_lines = self._opts.get("bootstrap_actions") or []
+        actions = bootstrap_actions_request(script_uri, action_lines)
         request = cluster_request(
             opts, name=cluster_name(label, owner, self._job_key),
             log_uri=self.log_uri(), bootstrap_actions=actions,
-            tags=cluster_tags(opts, label=label, owner=owner), keep_alive=keep_alive)
+            tags=cluster_tags(dict(opts, pool_clusters=False), label=label, owner=owner),
+            keep_alive=keep_alive)
+        if pooled:
+            from streamr.runners.emr.pool import pool_hash
+
+            self._check_bootstrap_actions(request)
+            scripts = [a["ScriptBootstrapAction"]["Path"] for a in request["BootstrapActions"]
+                       if a["ScriptBootstrapAction"]["Path"] != script_uri]
+            self._pool_hash = pool_hash(
+                request, bootstrap=bootstrap_fingerprint(plan, action_lines),
+                task_python=self._opts.get("task_python_bin") or ["python3"],
+                action_checksums=[self.fs.checksum(path) if path.startswith("s3://") else path
+                                  for path in scripts])
+            request = cluster_request(
+                opts, name=cluster_name(label, owner, self._job_key),
+                log_uri=self.log_uri(), bootstrap_actions=actions, keep_alive=keep_alive,
+                tags=cluster_tags(opts, label=label, owner=owner, pool_hash=self._pool_hash,
+                                  lock_dir=self._lock_dir()))
         return request
 
     def _check_bootstrap_actions(self, request: dict) -> None:
@@ -420,7 +448,15 @@ class EMRJobRunner(MRJobRunner):
         num = len(self._step_ids)
         return {step_id: "Step %d of %d" % (i + 1, num) for i, step_id in enumerate(self._step_ids)}
 
-    def _watch(self):
+    def _watch(self, on_poll=None):
+        """Wait for the job's steps (Ctrl-C stops what the job started)."""
+        try:
+            return self._wait_for_steps(on_poll)
+        except KeyboardInterrupt:
+            self._interrupted()
+            raise
+
+    def _wait_for_steps(self, on_poll=None):
         logs = ClusterLogs(self.fs, self.log_uri(), self._cluster_id)
 
         def progress(step_id: str) -> str | None:
@@ -430,15 +466,19 @@ class EMRJobRunner(MRJobRunner):
             return None
 
         watcher = StepWatcher(self.clusters, self._cluster_id, self._labels(),
-                              self._opts.get("check_cluster_every") or 0, progress=progress)
+                              self._opts.get("check_cluster_every") or 0, progress=progress,
+                              on_poll=on_poll)
         return watcher.wait()
 
     def _interrupted(self) -> None:
-        """Ctrl-C: stop what this run started on EMR."""
+        """Ctrl-C: stop what this run started on EMR (on a pooled cluster,
+        only the job's steps: the cluster stays for the pool)."""
+        if self._lock is not None:
+            self._lock.release()
         if not self._cluster_id:
             return
         try:
-            if self._created_cluster:
+            if self._created_cluster and not self._pooled:
                 log.info("terminating cluster %s, which this job started", self._cluster_id)
                 self.clusters.terminate(self._cluster_id)
                 self._step_ids = []  # they end with the cluster
@@ -452,6 +492,98 @@ class EMRJobRunner(MRJobRunner):
         pending = [s["Id"] for s in steps
                    if s.get("Status", {}).get("State") not in STEP_DONE_STATES]
         self.clusters.cancel_steps(self._cluster_id, pending)
+
+    # --- pooled clusters ----------------------------------------------------------------
+
+    def _lock_dir(self) -> str:
+        """Where this job keeps locks: ``locks/`` under ``cloud_tmp_dir``."""
+        return self.cloud_tmp_dir() + "locks/"
+
+    def _run_pooled(self, steps: list):
+        """Run *steps* on a cluster of the pool (joined or started); if that
+        cluster is lost before they finish, remove the partial output and
+        try once more on another cluster."""
+        from streamr.runners.emr.capacity import job_needs
+        from streamr.runners.emr.join import PoolJoiner
+        from streamr.runners.emr.pool import PoolScan, check_pool_name
+
+        name = check_pool_name(self._opts.get("pool_name") or "default")
+        request = self._cluster_request(keep_alive=True, pooled=True)
+        request["Steps"] = steps
+        self._check_roles(request)
+        self._uploads.upload()
+        self._pooled = True
+        scan = PoolScan(self.clusters, name, self._pool_hash, job_needs(request["Instances"]))
+        every = self._opts.get("check_cluster_every") or 0
+        lock_seconds = self._opts.get("pool_lock_seconds") or 300.0
+        if lock_seconds <= 0:
+            raise UsageError("pool_lock_seconds must be more than 0, not %r" % lock_seconds)
+        joiner = PoolJoiner(
+            scan, self.connection, lock_dir=self._lock_dir(), owner=self._job_key,
+            lock_seconds=lock_seconds, wait_minutes=self._opts.get("pool_wait_minutes") or 0,
+            max_clusters=self._opts.get("max_clusters_in_pool") or 0,
+            jitter_seconds=self._opts.get("pool_jitter_seconds") or 0, every=every)
+        lost: set = set()
+        while True:
+            joined = joiner.join(steps, lambda: self._start_pooled(request), exclude=lost)
+            self._lock = joined.lock
+            self._created_cluster = joined.created
+            if not joined.created:
+                self._cluster_id, self._step_ids = joined.cluster_id, joined.step_ids
+                self._cluster_log_uri = self.clusters.describe(joined.cluster_id).get("LogUri")
+            result = self._watch(on_poll=self._mind_lock)
+            self._lock.release()
+            why = self._lost_cluster(result)
+            if why is None:
+                return result
+            if lost:
+                log.warning("cluster %s %s too; not trying again", self._cluster_id, why)
+                return result
+            log.warning("cluster %s %s before the job's steps finished; removing partial"
+                        " output and trying once more on another cluster", self._cluster_id,
+                        why)
+            lost.add(self._cluster_id)
+            self._remove_partial_output()
+
+    def _start_pooled(self, request: dict) -> tuple:
+        self._cluster_log_uri = None
+        self._start_cluster(request)
+        return self._cluster_id, self._step_ids
+
+    def _mind_lock(self, result) -> None:
+        """After each look at the cluster: release the lock once the first
+        step has left PENDING (or the cluster has ended); renew it while
+        the step waits."""
+        lock = self._lock
+        if lock is None or not lock.held:
+            return
+        first = result.step_state(self._step_ids[0]) if self._step_ids else ""
+        if first not in ("", "PENDING") or result.cluster_state not in ACTIVE_STATES:
+            lock.release()
+        else:
+            lock.renew_if_half_gone()
+
+    def _lost_cluster(self, result) -> str | None:
+        """How the cluster went away under the job's unfinished steps, when
+        that is worth another try; None otherwise."""
+        if all(result.step_state(s) == "COMPLETED" for s in self._step_ids):
+            return None
+        status = result.cluster.get("Status", {})
+        if status.get("State") not in ACTIVE_STATES:
+            status = self._ended_cluster_status(status)
+        if status.get("State") in ACTIVE_STATES:
+            return None
+        change = status.get("StateChangeReason", {})
+        if change.get("Code") in ("BOOTSTRAP_FAILURE", "VALIDATION_ERROR", "STEP_FAILURE"):
+            return None
+        return "was %s (%s: %s)" % (str(status.get("State", "?")).lower().replace("_", " "),
+                                    change.get("Code"), change.get("Message"))
+
+    def _remove_partial_output(self) -> None:
+        for uri in (self._final_output, self._job_dir() + "step-output/"):
+            if self.fs.exists(uri):
+                self.fs.rm(uri)
+                log.info("removed partial output %s", uri)
 
     # --- after the wait ----------------------------------------------------------------
 
@@ -539,11 +671,14 @@ class EMRJobRunner(MRJobRunner):
         super().cleanup(modes)
         if modes & {"ALL", "JOB"} and self._cluster_id and self._step_ids:
             self._quietly("stop the job's steps", self._cancel_own_steps)
-        if modes & {"ALL", "CLUSTER"} and self._created_cluster:
+        if self._lock is not None:
+            self._lock.release()
+        own_cluster = self._created_cluster and not self._pooled  # pooled ones stay
+        if modes & {"ALL", "CLUSTER"} and own_cluster:
             self._quietly("terminate the cluster", self._terminate_if_up)
         if modes & {"ALL", "CLOUD_TMP", "TMP"} and self._cloud_tmp_dir:
             self._quietly("remove %s" % self._job_dir(), lambda: self.fs.rm(self._job_dir()))
-        if "LOGS" in modes and self._created_cluster:
+        if "LOGS" in modes and own_cluster:
             prefix = self.log_uri() + self._cluster_id + "/"
             self._quietly("remove %s" % prefix, lambda: self.fs.rm(prefix))
 

@@ -42,17 +42,20 @@ class WatchResult:
 
 class StepWatcher:
     """Polls *cluster_id* until every step in *labels* (step id -> name
-    for people, such as ``Step 1 of 2``) is done, or the cluster ends."""
+    for people, such as ``Step 1 of 2``) is done, or the cluster ends.
+    *on_poll* is called with each :class:`WatchResult` as it comes."""
 
     def __init__(self, clusters: EMRClusters, cluster_id: str, labels: dict, every: float,
                  progress: Callable[[str], str | None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_poll: Callable[[WatchResult], None] | None = None):
         self._clusters = clusters
         self._cluster_id = cluster_id
         self._labels = dict(labels)
         self._every = max(float(every), 0.0)
         self._progress = progress
         self._sleep = sleep
+        self._on_poll = on_poll
         self._started = time.time()
         self._seen: dict = {}
         self._last_progress: dict = {}
@@ -102,6 +105,8 @@ class StepWatcher:
         """Poll until every step is done or the cluster has ended."""
         while True:
             result = self.poll()
+            if self._on_poll is not None:
+                self._on_poll(result)
             if all(result.step_state(s) in STEP_DONE_STATES for s in self._labels):
                 return result
             if result.cluster_state in ("TERMINATED", "TERMINATED_WITH_ERRORS"):
