@@ -3,6 +3,7 @@
     streamr create-cluster [OPTIONS]          start a cluster; print its id
     streamr terminate-cluster CLUSTER_ID      shut one down
     streamr list-clusters                     active clusters, one per line
+    streamr terminate-idle-clusters [--yes]   shut down streamr's idle clusters
     streamr diagnose CLUSTER_ID [STEP_ID]     why a step (or the cluster) failed
 
 They take the EMR runner's options from the config files (``-c``,
@@ -50,7 +51,9 @@ def _runner(ctx: click.Context, kwargs: dict, conf_paths: tuple, no_conf: bool):
 def create_cluster(ctx: click.Context, wait: bool, conf_paths: tuple, no_conf: bool,
                    **kwargs: Any) -> None:
     """Start a cluster that waits for steps, configured like a job's, and
-    print its id. It shuts itself down after max_mins_idle idle minutes."""
+    print its id. It shuts itself down after max_mins_idle idle minutes.
+    With --pool-clusters it joins the pool (pool_name), ready for jobs with
+    the same set-up."""
     runner = _runner(ctx, kwargs, conf_paths, no_conf)
     try:
         cluster_id = runner.start_cluster(keep_alive=True)
@@ -90,11 +93,11 @@ def _duration(seconds: float | None) -> str:
 
 def cluster_table(clusters, now: datetime | None = None) -> list:
     """One row per active cluster: id, state, name, pool, age, idle time,
-    steps, instances (header first)."""
+    lock, steps, instances (header first)."""
     from streamr.runners.emr.cluster import age, cluster_idle_since, tag_value
 
     now = now or datetime.now(timezone.utc)
-    rows = [("ID", "STATE", "NAME", "POOL", "AGE", "IDLE", "STEPS", "INSTANCES")]
+    rows = [("ID", "STATE", "NAME", "POOL", "AGE", "IDLE", "LOCK", "STEPS", "INSTANCES")]
     for summary in sorted(clusters.active(), key=lambda c: c["Id"]):
         cluster = clusters.describe(summary["Id"])
         steps = clusters.steps(summary["Id"])
@@ -108,8 +111,24 @@ def cluster_table(clusters, now: datetime | None = None) -> list:
                      cluster.get("Name", ""), tag_value(cluster, "streamr:pool") or "-",
                      _duration(age(timeline.get("CreationDateTime"), now)),
                      _duration(age(cluster_idle_since(cluster, steps), now)),
+                     _lock_text(clusters.connection, cluster),
                      step_text, _instances_text(clusters, cluster)))
     return rows
+
+
+def _lock_text(connection, cluster: dict) -> str:
+    """``-``, or who holds the pooled cluster's lock and for how long."""
+    from streamr.runners.emr.cluster import tag_value
+    from streamr.runners.emr.lock import lock_uri, read_lock
+    from streamr.runners.emr.pool import LOCK_DIR_TAG
+
+    lock_dir = tag_value(cluster, LOCK_DIR_TAG)
+    if not lock_dir:
+        return "-"
+    held = read_lock(connection, lock_uri(lock_dir, cluster["Id"]))
+    if held is None or held.expired:
+        return "-"
+    return "%s (%ds left)" % (held.purpose, held.left)
 
 
 def _instances_text(clusters, cluster: dict) -> str:
@@ -136,7 +155,7 @@ def _instances_text(clusters, cluster: dict) -> str:
 @click.pass_context
 def list_clusters(ctx: click.Context, conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
     """List active clusters (starting, running or waiting): state, name,
-    pool, age, idle time, steps and instances."""
+    pool, age, idle time, lock, steps and instances."""
     runner = _runner(ctx, kwargs, conf_paths, no_conf)
     rows = cluster_table(runner.clusters)
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
@@ -145,6 +164,55 @@ def list_clusters(ctx: click.Context, conf_paths: tuple, no_conf: bool, **kwargs
                              zip(row, widths)).rstrip())
     if len(rows) == 1:
         click.echo("no active clusters", err=True)
+
+
+@cli.command("terminate-idle-clusters")
+@click.option("--yes", is_flag=True, help="terminate them (without it, only list them)")
+@click.option("--max-mins-idle", "min_idle", type=float, default=10.0, show_default=True,
+              metavar="MINUTES", help="only clusters idle for at least this many minutes")
+@click.option("--pool", "pools", multiple=True, metavar="NAME",
+              help="only clusters of this pool (repeatable)")
+@_conf_switches
+@table_options(_CONNECTION_OPTIONS)
+@click.pass_context
+def terminate_idle_clusters(ctx: click.Context, yes: bool, min_idle: float, pools: tuple,
+                            conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
+    """Shut down clusters streamr started that have been idle (waiting, no
+    step pending or running) for --max-mins-idle minutes. Lists them
+    unless --yes is given. A cluster a job holds the lock of is left
+    alone."""
+    import os
+
+    from streamr.runners.emr.idle import find_idle_clusters, terminate_idle_cluster
+
+    if min_idle < 0:
+        raise UsageError("--max-mins-idle must be 0 or more, not %s" % min_idle)
+    runner = _runner(ctx, kwargs, conf_paths, no_conf)
+    found = find_idle_clusters(runner.clusters, runner.connection, min_idle_minutes=min_idle,
+                               pools=pools)
+    owner = "terminate-idle-clusters (pid %d)" % os.getpid()
+    done = 0
+    for entry in found:
+        what = "%s (pool %s, idle %s)" % (entry.cluster_id, entry.pool or "-",
+                                          _duration(entry.idle_seconds))
+        if entry.blocked:
+            click.echo("leaving %s: %s" % (what, entry.blocked))
+        elif not yes:
+            click.echo("would terminate %s" % what)
+            done += 1
+        else:
+            why = terminate_idle_cluster(runner.clusters, runner.connection, entry,
+                                         min_idle_minutes=min_idle, owner=owner)
+            if why is None:
+                click.echo("terminating %s" % what)
+                done += 1
+            else:
+                click.echo("leaving %s: %s" % (what, why))
+    if not found:
+        click.echo("no cluster has been idle for %g minutes or more" % min_idle, err=True)
+    elif not yes and done:
+        click.echo("%d cluster(s) would be terminated; run again with --yes to terminate"
+                   " them" % done, err=True)
 
 
 def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str:

@@ -49,10 +49,11 @@ class Price:
     value: Decimal = Decimal(0)
 
     def __str__(self) -> str:
+        plain = format(self.value.normalize(), "f")
         if self.kind == "usd":
-            return "spot bid $%s" % self.value
+            return "spot bid $%s" % plain
         if self.kind == "pct":
-            return "spot bid %s%% of on-demand" % self.value
+            return "spot bid %s%% of on-demand" % plain
         if self.kind == "mixed":
             return "spot bids in dollars and in percent"
         return "up to the on-demand price"

@@ -139,7 +139,7 @@ class PoolScan:
             cluster_id = summary["Id"]
             cluster = self.clusters.describe(cluster_id)
             if tag_value(cluster, POOL_TAG) != self.name:
-                log.debug("cluster %s: not in pool %s", cluster_id, self.name)
+                log.debug("cluster %s: rejected (not in pool %s)", cluster_id, self.name)
                 continue
             if cluster.get("Status", {}).get("State") in ACTIVE_STATES:
                 self.members.append(cluster_id)

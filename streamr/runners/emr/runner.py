@@ -327,7 +327,12 @@ class EMRJobRunner(MRJobRunner):
         ``streamr create-cluster``); its id. A cluster kept alive shuts
         itself down after ``max_mins_idle`` idle minutes."""
         self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
-        request = self._cluster_request(keep_alive=keep_alive)
+        pooled = bool(self._opts.get("pool_clusters"))
+        if pooled:
+            from streamr.runners.emr.pool import check_pool_name
+
+            check_pool_name(self._opts.get("pool_name") or "default")
+        request = self._cluster_request(keep_alive=keep_alive or pooled, pooled=pooled)
         self._check_roles(request)
         self._uploads.upload()
         self._start_cluster(request)
@@ -568,9 +573,11 @@ class EMRJobRunner(MRJobRunner):
         that is worth another try; None otherwise."""
         if all(result.step_state(s) == "COMPLETED" for s in self._step_ids):
             return None
-        status = result.cluster.get("Status", {})
-        if status.get("State") not in ACTIVE_STATES:
-            status = self._ended_cluster_status(status)
+        if any(result.step_state(s) == "FAILED" for s in self._step_ids):
+            status = result.cluster.get("Status", {})
+        else:  # steps cancelled or interrupted: look again, the cluster may be going
+            status = self.clusters.describe(self._cluster_id).get("Status", {})
+        status = self._ended_cluster_status(status, tries=3)
         if status.get("State") in ACTIVE_STATES:
             return None
         change = status.get("StateChangeReason", {})
