@@ -186,7 +186,7 @@ def terminate_idle_clusters(ctx: click.Context, yes: bool, min_idle: float, pool
     from streamr.runners.emr.idle import find_idle_clusters, terminate_idle_cluster
 
     if min_idle < 0:
-        raise UsageError("--max-mins-idle must be 0 or more, not %s" % min_idle)
+        raise UsageError("--max-mins-idle must be 0 or more, not %g" % min_idle)
     runner = _runner(ctx, kwargs, conf_paths, no_conf)
     found = find_idle_clusters(runner.clusters, runner.connection, min_idle_minutes=min_idle,
                                pools=pools)
