@@ -706,3 +706,65 @@ def test_terminate_idle_clusters_rejects_a_negative_idle_time(sim):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "streamr: error: --max-mins-idle must be 0 or more, not -1")
+
+
+# --- which match is tried first --------------------------------------------------------------
+
+
+def test_most_capacity_is_preferred(sim):
+    small = pool_cluster("--instance-type", "m5.xlarge", "--num-core-instances", "1")
+    big = pool_cluster("--instance-type", "m5.xlarge", "--num-core-instances", "3")
+    proc = pooled("--instance-type", "m5.xlarge", "--num-core-instances", "1")
+    assert ok(proc) == COUNTS
+    assert verdict(proc, small).startswith("accepted")
+    assert "joined cluster %s of pool default" % big in proc.stderr.decode()
+    assert [s[2] for s in sim.cluster(big).steps] == ["COMPLETED"]
+    assert sim.cluster(small).steps == ()
+
+
+def test_most_recently_idle_is_preferred_among_equals(sim):
+    older = pool_cluster()
+    sim.advance(120)
+    newer = pool_cluster()
+    proc = pooled()
+    assert ok(proc) == COUNTS
+    assert verdict(proc, older).startswith("accepted")
+    assert "joined cluster %s of pool default" % newer in proc.stderr.decode()
+    again = pooled()  # the newer one is still the more recently idle
+    assert "joined cluster %s of pool default" % newer in again.stderr.decode()
+
+
+# --- clusters that run several steps at once -------------------------------------------------
+
+TWO_STEPS = JOBS / "mr_two_steps_slow.py"
+
+
+def step_order(sim, cluster_id):
+    runs = sorted(sim.step_runs(cluster_id), key=lambda run: run[2])
+    return [(run[1].rsplit(": ", 1)[-1], run[4]) for run in runs], runs
+
+
+def test_multi_step_job_goes_one_step_at_a_time_on_a_concurrent_cluster(sim):
+    proc = run_job(TWO_STEPS, "-r", "emr", *FAST, "--max-concurrent-steps", "2",
+                   "s3://in-bucket/text/")
+    assert ok(proc) == COUNTS
+    [cluster_id] = clusters(sim)
+    _, runs = step_order(sim, cluster_id)
+    assert [run[4] for run in runs] == ["COMPLETED", "COMPLETED"]
+    assert runs[1][2] >= runs[0][3] - 1e-6  # step 2 started after step 1 ended
+    assert "Step 2 of 2" in proc.stderr.decode()
+    # kept waiting between the steps only: it ends after the last one
+    assert sim.wait_for_cluster(cluster_id, "TERMINATED") == "TERMINATED"
+    assert sim.cluster(cluster_id).reason_code == "ALL_STEPS_COMPLETED"
+
+
+def test_multi_step_job_joins_a_busy_concurrent_cluster_step_by_step(sim):
+    cluster_id = pool_cluster("--max-concurrent-steps", "2")
+    done = occupy(sim, cluster_id)
+    proc = pooled("--max-concurrent-steps", "2", script=TWO_STEPS)
+    done.set()
+    assert ok(proc) == COUNTS
+    assert verdict(proc, cluster_id).startswith("accepted (RUNNING")
+    runs = [run for run in sorted(sim.step_runs(cluster_id), key=lambda run: run[2])
+            if run[1] != "someone else's"]
+    assert len(runs) == 2 and runs[1][2] >= runs[0][3] - 1e-6

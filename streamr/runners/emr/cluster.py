@@ -144,6 +144,12 @@ class EMRClusters:
             log.info("step %s: cancel %s%s", info.get("StepId"), info.get("Status", "").lower(),
                      " (%s)" % info["Reason"] if info.get("Reason") else "")
 
+    def set_keep_alive(self, cluster_id: str, keep_alive: bool) -> None:
+        """Whether the cluster waits for more steps when it has none left."""
+        with self._errors("cluster %s" % cluster_id):
+            self.emr.set_keep_job_flow_alive_when_no_steps(JobFlowIds=[cluster_id],
+                                                           KeepJobFlowAliveWhenNoSteps=keep_alive)
+
     def terminate(self, cluster_id: str) -> None:
         with self._errors("terminating cluster %s" % cluster_id):
             self.emr.terminate_job_flows(JobFlowIds=[cluster_id])

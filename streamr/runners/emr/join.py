@@ -85,7 +85,9 @@ class PoolJoiner:
              exclude: frozenset | set = frozenset()) -> Joined:
         """Put *steps* on a cluster; *start* starts a pooled cluster with
         the steps and returns ``(cluster_id, step_ids)``. Clusters in
-        *exclude* are not joined."""
+        *exclude* are not joined. On a cluster that runs several steps at
+        once only the first step is added (:attr:`Joined.step_ids` says how
+        many went)."""
         began = time.monotonic()
         jittered = self.jitter_seconds == 0
         name = self.scan.name
@@ -126,6 +128,8 @@ class PoolJoiner:
                       cluster_id, verdict)
             lock.release()
             return None
+        if verdict.slots > 1:  # several steps at once: a job's steps go one at a time
+            steps = steps[:1]
         try:
             step_ids = self.scan.clusters.add_steps(cluster_id, steps)
         except AWSError as exc:

@@ -111,6 +111,7 @@ class Candidate:
     capacity: tuple = (0.0, 0.0)
     idle_since: datetime | None = None
     roles: dict = field(default_factory=dict)
+    slots: int = 1  # steps the cluster runs at once
 
     def rank(self) -> tuple:
         idle = self.idle_since or datetime.now(timezone.utc)
@@ -184,7 +185,8 @@ class PoolScan:
                 return "about to shut down for idleness (%ds of idle time left)" % left[0]
         return Candidate(cluster_id=cluster_id, state=state,
                          lock_dir=tag_value(cluster, LOCK_DIR_TAG),
-                         capacity=worker_capacity(roles), idle_since=idle_since, roles=roles)
+                         capacity=worker_capacity(roles), idle_since=idle_since, roles=roles,
+                         slots=slots)
 
     def _capacity(self, cluster: dict) -> dict[str, RoleCapacity]:
         cluster_id = cluster["Id"]

@@ -77,6 +77,8 @@ class EMRJobRunner(MRJobRunner):
         self._pooled = False  # the job runs on a cluster of a pool
         self._lock = None  # the lock held on that cluster until the first step runs
         self._pool_hash = None
+        self._queued_steps: list = []  # steps to add once the ones before them complete
+        self._end_with_last_step = False  # the job's own cluster waits only for queued steps
 
     # --- AWS ---------------------------------------------------------------------------
 
@@ -179,8 +181,11 @@ class EMRJobRunner(MRJobRunner):
         elif self._opts.get("pool_clusters"):
             result = self._run_pooled(steps)
         else:
-            request = self._cluster_request(keep_alive=False)
-            request["Steps"] = steps
+            # steps that go one at a time need the cluster to wait between them
+            staged = len(steps) > 1 and (self._opts.get("max_concurrent_steps") or 1) > 1
+            request = self._cluster_request(keep_alive=staged)
+            request["Steps"] = self._first_batch(steps, request.get("StepConcurrencyLevel"))
+            self._end_with_last_step = staged
             self._check_roles(request)
             self._uploads.upload()
             self._start_cluster(request)
@@ -446,11 +451,21 @@ class EMRJobRunner(MRJobRunner):
         state = cluster.get("Status", {}).get("State")
         self._cluster_id = cluster_id
         self._cluster_log_uri = cluster.get("LogUri")
-        self._step_ids = self.clusters.add_steps(cluster_id, steps)
-        log.info("added %d step(s) to cluster %s (%s)", len(steps), cluster_id, state)
+        batch = self._first_batch(steps, cluster.get("StepConcurrencyLevel"))
+        self._step_ids = self.clusters.add_steps(cluster_id, batch)
+        log.info("added %d step(s) to cluster %s (%s)", len(batch), cluster_id, state)
+
+    def _first_batch(self, steps: list, concurrency) -> list:
+        """The steps to send now. A cluster that runs several steps at once
+        would start a job's later steps before the earlier ones have
+        written their output, so there the steps go one at a time: the
+        rest wait in ``self._queued_steps``."""
+        batch = steps[:1] if (concurrency or 1) > 1 else list(steps)
+        self._queued_steps = list(steps[len(batch):])
+        return batch
 
     def _labels(self) -> dict:
-        num = len(self._step_ids)
+        num = max(len(self._steps), len(self._step_ids))
         return {step_id: "Step %d of %d" % (i + 1, num) for i, step_id in enumerate(self._step_ids)}
 
     def _watch(self, on_poll=None):
@@ -473,7 +488,16 @@ class EMRJobRunner(MRJobRunner):
         watcher = StepWatcher(self.clusters, self._cluster_id, self._labels(),
                               self._opts.get("check_cluster_every") or 0, progress=progress,
                               on_poll=on_poll)
-        return watcher.wait()
+        while True:
+            result = watcher.wait()
+            done = all(result.step_state(s) == "COMPLETED" for s in self._step_ids)
+            if not (self._queued_steps and done and result.cluster_state in ACTIVE_STATES):
+                return result
+            self._step_ids += self.clusters.add_steps(self._cluster_id,
+                                                      [self._queued_steps.pop(0)])
+            if self._end_with_last_step and not self._queued_steps:
+                self.clusters.set_keep_alive(self._cluster_id, False)
+            watcher.watch(self._labels())
 
     def _interrupted(self) -> None:
         """Ctrl-C: stop what this run started on EMR (on a pooled cluster,
@@ -514,7 +538,7 @@ class EMRJobRunner(MRJobRunner):
 
         name = check_pool_name(self._opts.get("pool_name") or "default")
         request = self._cluster_request(keep_alive=True, pooled=True)
-        request["Steps"] = steps
+        request["Steps"] = steps[:1] if request.get("StepConcurrencyLevel", 1) > 1 else steps
         self._check_roles(request)
         self._uploads.upload()
         self._pooled = True
@@ -533,6 +557,7 @@ class EMRJobRunner(MRJobRunner):
             joined = joiner.join(steps, lambda: self._start_pooled(request), exclude=lost)
             self._lock = joined.lock
             self._created_cluster = joined.created
+            self._queued_steps = list(steps[len(joined.step_ids):])
             if not joined.created:
                 self._cluster_id, self._step_ids = joined.cluster_id, joined.step_ids
                 self._cluster_log_uri = self.clusters.describe(joined.cluster_id).get("LogUri")
@@ -571,7 +596,8 @@ class EMRJobRunner(MRJobRunner):
     def _lost_cluster(self, result) -> str | None:
         """How the cluster went away under the job's unfinished steps, when
         that is worth another try; None otherwise."""
-        if all(result.step_state(s) == "COMPLETED" for s in self._step_ids):
+        finished = all(result.step_state(s) == "COMPLETED" for s in self._step_ids)
+        if finished and not self._queued_steps:
             return None
         if any(result.step_state(s) == "FAILED" for s in self._step_ids):
             status = result.cluster.get("Status", {})
@@ -596,7 +622,7 @@ class EMRJobRunner(MRJobRunner):
 
     def _check_result(self, result) -> None:
         logs = ClusterLogs(self.fs, self.log_uri(), self._cluster_id)
-        num = len(self._step_ids)
+        num = max(len(self._steps), len(self._step_ids))
         for index, step_id in enumerate(self._step_ids):
             state = result.step_state(step_id)
             if state == "COMPLETED":
@@ -610,6 +636,13 @@ class EMRJobRunner(MRJobRunner):
                 continue
             reason = self._failure_reason(result, logs, step_id, state)
             raise StepFailedException(reason, step_num=index, num_steps=num)
+        if self._queued_steps:  # the cluster went away between two steps
+            status = self._ended_cluster_status(result.cluster.get("Status", {}), tries=3)
+            change = status.get("StateChangeReason", {})
+            raise StepFailedException(
+                "cluster %s is %s (%s: %s) before the job's next step could be added"
+                % (self._cluster_id, status.get("State"), change.get("Code"),
+                   change.get("Message")), step_num=len(self._step_ids), num_steps=num)
 
     def _step_counters(self, step_num: int) -> dict:
         while len(self._counters) <= step_num:

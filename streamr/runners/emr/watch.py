@@ -98,6 +98,11 @@ class StepWatcher:
         if text:
             self._say("%s (%s)" % (label, step_id), "RUNNING", text)
 
+    def watch(self, labels: dict) -> None:
+        """Watch the steps in *labels* as well (a job's later steps, added
+        once the earlier ones completed)."""
+        self._labels.update(labels)
+
     def sleep(self) -> None:
         self._sleep(self._every)
 
