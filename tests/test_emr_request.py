@@ -587,3 +587,23 @@ def test_the_api_check_itself_catches_a_misnamed_field():
     request["Instances"]["InstanceGroups"][0]["InstanceKind"] = "MASTER"
     with pytest.raises(ParamValidationError, match="InstanceKind"):
         check_against_emr_api(request)
+
+
+def test_numeric_bid_prices_in_groups_and_fleets_become_text():
+    groups = copy.deepcopy(GROUPS)
+    groups[1]["BidPrice"] = 0.35
+    request = build(default_opts(instance_groups=groups))
+    assert request["Instances"]["InstanceGroups"][1]["BidPrice"] == "0.35"
+    check_against_emr_api(request)
+    fleets = copy.deepcopy(FLEETS)
+    fleets[1]["InstanceTypeConfigs"][0]["BidPrice"] = 1
+    request = build(default_opts(instance_fleets=fleets))
+    assert request["Instances"]["InstanceFleets"][1]["InstanceTypeConfigs"][0]["BidPrice"] == "1"
+    check_against_emr_api(request)
+
+
+def test_a_bid_price_without_spot_market_is_not_called_spot():
+    groups = [{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1,
+               "BidPrice": "0.2"}]
+    request = build(default_opts(instance_groups=groups))
+    assert instance_summary(request) == "1 x m5.xlarge master"

@@ -285,7 +285,16 @@ def _checked_groups(groups: list) -> list[dict]:
     if masters != 1:
         raise UsageError("instance_groups must have exactly one group with InstanceRole"
                          " MASTER, not %d" % masters)
-    return copy.deepcopy(groups)
+    return [_price_as_text(group) for group in copy.deepcopy(groups)]
+
+
+def _price_as_text(config: dict) -> dict:
+    """*config* with a BidPrice written as a number (YAML's ``0.35``) turned
+    into the string EMR's API takes."""
+    price = config.get("BidPrice")
+    if isinstance(price, (int, float)) and not isinstance(price, bool):
+        config["BidPrice"] = str(price)
+    return config
 
 
 def _checked_fleets(fleets: list) -> list[dict]:
@@ -302,7 +311,12 @@ def _checked_fleets(fleets: list) -> list[dict]:
     if masters != 1:
         raise UsageError("instance_fleets must have exactly one fleet with InstanceFleetType"
                          " MASTER, not %d" % masters)
-    return copy.deepcopy(fleets)
+    fleets = copy.deepcopy(fleets)
+    for fleet in fleets:
+        for config in fleet.get("InstanceTypeConfigs") or ():
+            if isinstance(config, dict):
+                _price_as_text(config)
+    return fleets
 
 
 def instance_summary(request: dict) -> str:
@@ -317,7 +331,7 @@ def instance_summary(request: dict) -> str:
     for group in instances.get("InstanceGroups") or []:
         text = "%s x %s %s" % (group.get("InstanceCount", "?"), group.get("InstanceType", "?"),
                                str(group.get("InstanceRole", "?")).lower())
-        if group.get("Market") == "SPOT" or "BidPrice" in group:
+        if group.get("Market") == "SPOT":  # EMR runs a group without Market on demand
             if group.get("BidPrice"):
                 text += " (spot, bid %s)" % group["BidPrice"]
             else:
