@@ -768,3 +768,28 @@ def test_multi_step_job_joins_a_busy_concurrent_cluster_step_by_step(sim):
     runs = [run for run in sorted(sim.step_runs(cluster_id), key=lambda run: run[2])
             if run[1] != "someone else's"]
     assert len(runs) == 2 and runs[1][2] >= runs[0][3] - 1e-6
+
+
+# --- Ctrl-C and cleanup ----------------------------------------------------------------------
+
+
+def test_ctrl_c_leaves_the_pooled_cluster_for_the_pool(sim):
+    proc = subprocess.Popen(
+        [sys.executable, str(JOBS / "mr_slow.py"), "-r", "emr", *FAST, *POOL, "--sleep", "30",
+         "s3://in-bucket/text/"], cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: clusters(sim) and sim.step_runs(clusters(sim)[0]))
+        [cluster_id] = clusters(sim)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err.decode()
+    wait_for(lambda: sim.cluster(cluster_id).state == "WAITING")
+    assert [s[2] for s in sim.cluster(cluster_id).steps] == ["CANCELLED"]
+    bucket, key = lock_object(sim, cluster_id)
+    assert sim.s3.list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"] == 0
+    # the next job can use it
+    again = pooled()
+    assert ok(again) == COUNTS
+    assert "joined cluster %s of pool default" % cluster_id in again.stderr.decode()
