@@ -253,5 +253,5 @@ def test_list_clusters_json_free_of_tracebacks_with_no_clusters(sim):
     result = streamr("list-clusters", "--no-conf")
     assert result.exit_code == 0
     assert result.stdout.strip().split() == ["ID", "STATE", "NAME", "POOL", "AGE", "IDLE",
-                                             "STEPS", "INSTANCES"]
+                                             "LOCK", "STEPS", "INSTANCES"]
     assert json.dumps(result.stdout)  # plain text, nothing else on stdout
