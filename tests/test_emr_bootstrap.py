@@ -524,3 +524,19 @@ def test_fingerprint_changes_with_what_nodes_get(local):
     assert fingerprint(["sh ./x.sh#y.sh"], actions=["s3://b/a.sh 1"]) != base
     write(local / "x.sh", "echo changed\n")
     assert fingerprint(["sh ./x.sh#"], actions=["s3://b/a.sh 1"]) != base
+
+
+def test_fingerprint_does_not_depend_on_where_files_are_uploaded(local):
+    def under(prefix):
+        def uri_for(path):
+            with open(path, "rb") as handle:
+                digest = hashlib.md5(handle.read(), usedforsecurity=False).hexdigest()
+            return "%s/files/%s/%s" % (prefix, digest, os.path.basename(path))
+        return uri_for
+
+    first = bootstrap_fingerprint(plan_bootstrap(["sh ./x.sh#"], True, under("s3://a/tmp")), [])
+    second = bootstrap_fingerprint(plan_bootstrap(["sh ./x.sh#"], True, under("s3://b/t2")), [])
+    assert first == second
+    (local / "x.sh").write_text("echo changed\n")
+    third = bootstrap_fingerprint(plan_bootstrap(["sh ./x.sh#"], True, under("s3://a/tmp")), [])
+    assert third != first

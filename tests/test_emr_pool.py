@@ -406,6 +406,14 @@ def test_pool_wait_minutes_waits_before_starting_a_cluster(sim):
             " (pool_wait_minutes)") in proc.stderr.decode()
 
 
+def test_pool_wait_minutes_does_not_wait_for_a_pool_with_no_cluster_of_the_set_up(sim):
+    other = pool_cluster("--release-label", "emr-7.2.0")
+    proc = pooled("--pool-wait-minutes", "5")
+    assert ok(proc) == COUNTS
+    assert "pool_wait_minutes" not in proc.stderr.decode()
+    started_new(sim, proc, [other])
+
+
 def test_jitter_waits_then_looks_again_before_starting(sim):
     proc = run_job(WORD_COUNT, "-r", "emr", *FAST, "--pool-clusters", "--pool-jitter-seconds",
                    "1", "s3://in-bucket/text/")

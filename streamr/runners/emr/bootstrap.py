@@ -344,11 +344,14 @@ def _split_action(line: str) -> list[str]:
 def bootstrap_fingerprint(plan: BootstrapPlan, actions: list[str]) -> str:
     """A SHA-256 hex digest of everything that decides how nodes are
     bootstrapped: the commands as they run on the node, the files (by name
-    and content-addressed URI), the Python check and the bootstrap actions.
+    and the content part of their URI), the Python check and the bootstrap
+    actions.
     Two runs with the same fingerprint bootstrap nodes the same way."""
     described = {
         "commands": plan.node_commands,
-        "files": [[entry.name, entry.uri] for entry in plan.files],
+        # by content: uploads live at <cloud_tmp_dir>files/<md5>/<name>, and
+        # jobs with different cloud_tmp_dirs bootstrap nodes the same way
+        "files": [[entry.name] + entry.uri.rsplit("/", 2)[-2:] for entry in plan.files],
         "python": plan.python,
         "actions": [_split_action(line) for line in actions],
     }

@@ -6,7 +6,8 @@ for one, or start one.
 1. Scan the pool (:class:`~streamr.runners.emr.pool.PoolScan`) and try each
    candidate, best first: take its lock, look at it again (another job may
    have added a step since the scan), add the steps.
-2. Nothing free and ``pool_wait_minutes`` not over: wait and scan again.
+2. Nothing free, but the pool has busy or starting clusters of the job's
+   set-up, and ``pool_wait_minutes`` is not over: wait and scan again.
 3. Before starting a cluster, wait a random part of ``pool_jitter_seconds``
    once and scan again, so jobs started together do not all start clusters.
 4. Start a cluster under the pool's own lock, so that two jobs cannot both
@@ -97,7 +98,8 @@ class PoolJoiner:
                 if joined is not None:
                     return joined
             waited = time.monotonic() - began
-            if waited < self.wait_seconds:
+            # waiting helps only if a cluster of this set-up may free up
+            if waited < self.wait_seconds and self.scan.same_setup:
                 self._say("no free cluster in pool %s; waiting up to %d more minute(s) for"
                           " one (pool_wait_minutes)", name,
                           int((self.wait_seconds - waited) // 60) + 1)

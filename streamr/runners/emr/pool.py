@@ -131,11 +131,12 @@ class PoolScan:
         self.hash = hash_
         self.needs = needs
         self.members: list[str] = []  # active clusters of the pool, any hash
+        self.same_setup: list[str] = []  # those of them with this job's hash
         self.candidates: list[Candidate] = []
 
     def run(self, exclude: set | frozenset = frozenset()) -> list[Candidate]:
         """Look at every active cluster; the ones to try, best first."""
-        self.members, self.candidates = [], []
+        self.members, self.same_setup, self.candidates = [], [], []
         for summary in self.clusters.active():
             cluster_id = summary["Id"]
             cluster = self.clusters.describe(cluster_id)
@@ -144,6 +145,8 @@ class PoolScan:
                 continue
             if cluster.get("Status", {}).get("State") in ACTIVE_STATES:
                 self.members.append(cluster_id)
+                if tag_value(cluster, POOL_HASH_TAG) == self.hash:
+                    self.same_setup.append(cluster_id)
             if cluster_id in exclude:
                 log.debug("cluster %s: rejected (this job already lost a run on it)",
                           cluster_id)
