@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from streamr.runners.emr.cluster import EMRClusters, age, cluster_idle_since, tag_value
 from streamr.runners.emr.lock import ClusterLock, lock_uri, read_lock
-from streamr.runners.emr.pool import BUSY_STEP_STATES, LOCK_DIR_TAG, POOL_TAG
+from streamr.runners.emr.pool import LOCK_DIR_TAG, POOL_TAG, busy_steps
 
 __all__ = ["IdleCluster", "find_idle_clusters", "terminate_idle_cluster"]
 
@@ -43,7 +43,7 @@ class IdleCluster:
 def _idle_seconds(clusters: EMRClusters, cluster: dict) -> float | None:
     """Seconds the cluster has been idle, or None when it is not idle."""
     steps = clusters.steps(cluster["Id"])
-    if any(s.get("Status", {}).get("State") in BUSY_STEP_STATES for s in steps):
+    if busy_steps(steps):
         return None
     return age(cluster_idle_since(cluster, steps))
 

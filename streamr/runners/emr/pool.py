@@ -68,6 +68,11 @@ BUSY_STEP_STATES = ("PENDING", "RUNNING", "CANCEL_PENDING")
 #: (a quarter of its idle timeout when that is shorter)
 IDLE_MARGIN_SECONDS = 60.0
 
+def busy_steps(steps: list) -> int:
+    """How many of *steps* take one of their cluster's step slots."""
+    return sum(1 for s in steps if s.get("Status", {}).get("State") in BUSY_STEP_STATES)
+
+
 _POOL_NAME = re.compile(r"^[A-Za-z0-9_.:+=@-]{1,128}$")
 
 
@@ -174,7 +179,7 @@ class PoolScan:
         if state == "RUNNING" and slots < 2:
             return "RUNNING a step and runs one step at a time"
         steps = self.clusters.steps(cluster_id)
-        busy = sum(1 for s in steps if s.get("Status", {}).get("State") in BUSY_STEP_STATES)
+        busy = busy_steps(steps)
         if busy >= slots:
             return "%s with %d of %d step slots taken" % (state, busy, slots)
         roles = self._capacity(cluster)
