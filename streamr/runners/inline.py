@@ -20,14 +20,18 @@ import logging
 import os
 import shutil
 import sys
+from typing import NamedTuple
 
 from streamr.compat import jobconf_from_dict
+from streamr.engine.context import context_of
+from streamr.engine.mapside import MapSide
+from streamr.engine.partition import partition_sorted
+from streamr.engine.properties import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
+from streamr.engine.records import Position, add_counter_line, decode_lines, split_key
+from streamr.engine.splits import InputFile, line_offsets, lines_in_split, plan_splits
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed
-from streamr.job import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
-from streamr.mapside import MapSide
 from streamr.options import option
-from streamr.records import Position, add_counter_line, decode_lines, split_key
 from streamr.runners.base import MRJobRunner
 
 __all__ = ["InlineRunner"]
@@ -54,65 +58,32 @@ class Source:
         self.size = sum(map(len, lines))
 
 
-class Split:
-    """The input of one map task: a run of lines of one source."""
+class MapInput(NamedTuple):
+    """The input of one map task: *lines* of *source*, the first being line
+    ``first_line`` (1-based), from the split's byte range *start*, *length*."""
 
-    def __init__(self, source: Source, lines: list, start: int, first_line: int):
-        self.source = source
-        self.lines = lines
-        self.start = start
-        self.length = sum(map(len, lines))
-        self.first_line = first_line
-
-
-def plan_splits(sources: list, target: int, max_size: int | None) -> list:
-    """Cut *sources* into about *target* splits of similar size (compressed
-    inputs stay whole; no split is bigger than *max_size* when given)."""
-    whole = [s for s in sources if s.compressed]
-    total = sum(s.size for s in sources if not s.compressed)
-    size = max(1, total // max(target - len(whole), 1))
-    if max_size:
-        size = min(size, max_size)
-    splits = []
-    for source in sources:
-        if source.compressed or not source.lines:
-            splits.append(Split(source, source.lines, 0, 1))
-            continue
-        begin, offset, start, acc = 0, 0, 0, 0
-        for index, line in enumerate(source.lines):
-            if acc >= size:
-                splits.append(Split(source, source.lines[begin:index], start, begin + 1))
-                begin, start, acc = index, offset, 0
-            acc += len(line)
-            offset += len(line)
-        splits.append(Split(source, source.lines[begin:], start, begin + 1))
-    return splits
+    source: Source
+    lines: list
+    start: int
+    length: int
+    first_line: int
 
 
-def partition_sorted(records: list, parts: int) -> list:
-    """Cut sorted *records* into *parts* runs of similar byte size, never
-    putting one key in two runs. Concatenated, the runs are the sorted input,
-    so output order matches one big reducer's."""
-    if parts <= 1 or not records:
-        return [records] + [[] for _ in range(parts - 1)]
-    total = sum(map(len, records))
-    runs, begin, acc = [], 0, 0
-    index = 0
-    count = len(records)
-    while index < count and len(runs) < parts - 1:
-        acc += len(records[index])
-        index += 1
-        if acc >= total * (len(runs) + 1) / parts:
-            key = split_key(records[index - 1])
-            while index < count and split_key(records[index]) == key:
-                acc += len(records[index])
-                index += 1
-            runs.append(records[begin:index])
-            begin = index
-    runs.append(records[begin:])
-    while len(runs) < parts:
-        runs.append([])
-    return runs
+def map_inputs(sources: list, target: int, max_split: int | None) -> list:
+    """Each map task's :class:`MapInput`: the splits
+    :func:`streamr.engine.splits.plan_splits` cuts *sources* into (about
+    *target*), each reading its lines by Hadoop's rule, as the local
+    runner's tasks read theirs from disk."""
+    files = [InputFile(s.name, s.name, s.size, s.compressed) for s in sources]
+    offsets: dict = {}
+    inputs = []
+    for split in plan_splits(files, target, max_split):
+        source = sources[split.source]
+        if split.source not in offsets:
+            offsets[split.source] = line_offsets(source.lines)
+        first, lines = lines_in_split(source.lines, offsets[split.source], split)
+        inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
+    return inputs
 
 
 class _Counters:
@@ -260,9 +231,9 @@ class InlineRunner(MRJobRunner):
         has_reducer = "reducer" in desc and num_reducers > 0
 
         if step_num == 0 and desc.get("input_manifest"):
-            splits = [Split(s, [], 0, 1) for s in sources]
+            splits = [MapInput(s, [], 0, 0, 1) for s in sources]
         else:
-            splits = plan_splits(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
+            splits = map_inputs(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
         map_outputs = []
@@ -286,7 +257,7 @@ class InlineRunner(MRJobRunner):
     # --- tasks ---------------------------------------------------------------------------
 
     def _task_env(self, kind: str, step_num: int, task_num: int, jobconf: dict,
-                  split: Split | None = None) -> dict:
+                  split: MapInput | None = None) -> dict:
         if split is not None and split.source.uri:
             return self._hadoop_task_env(kind, task_num, jobconf, 0, split.source.uri,
                                          split.start, split.length)
@@ -340,16 +311,16 @@ class InlineRunner(MRJobRunner):
             elif extra:
                 pairs = task.map_pairs(iter(()), step_num)
             else:
-                read, _ = task.pick_protocols(step_num, "mapper")
+                read, _ = context_of(task, step_num).protocols("mapper")
                 pairs = task.map_pairs(decode_lines(split.lines, read, position,
                                                     self._on_malformed(counters)), step_num)
             if not has_reducer:
                 if pairs is None:
                     return list(split.lines)
-                _, write = task.pick_protocols(step_num, "mapper")
+                _, write = context_of(task, step_num).protocols("mapper")
                 return [write(k, v) + b"\n" for k, v in pairs]
             runs: list = []
-            side = MapSide(task, step_num, runs.append, sort_values)
+            side = MapSide(context_of(task, step_num), runs.append, sort_values)
             if pairs is None:
                 side.consume_lines(split.lines)
             else:
@@ -363,7 +334,7 @@ class InlineRunner(MRJobRunner):
         position = Position("sorted input of reduce task %d of step %d" % (task_num, step_num + 1))
 
         def work(task):
-            read, write = task.pick_protocols(step_num, "reducer")
+            read, write = context_of(task, step_num).protocols("reducer")
             pairs = decode_lines(lines, read, position, self._on_malformed(counters))
             return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
 

@@ -20,13 +20,15 @@ import time
 
 import streamr
 from streamr.compat import jobconf_from_dict
+from streamr.engine.partition import choose_boundaries
+from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
+from streamr.engine.records import add_counter_line
+from streamr.engine.sortedruns import index_samples, read_index
+from streamr.engine.splits import InputFile, Split, plan_splits
 from streamr.errors import UsageError
-from streamr.job import SKIP_MALFORMED_PROPERTY
-from streamr.records import add_counter_line
+from streamr.inputs import is_compressed
 from streamr.runners.base import MRJobRunner
-from streamr.runners.splits import FileSplit, plan_file_splits
 from streamr.runners.taskpool import Task, TaskPool
-from streamr.sortedruns import choose_boundaries, read_index
 from streamr.step import StepFailedException
 
 __all__ = ["LocalRunner"]
@@ -144,11 +146,14 @@ class LocalRunner(MRJobRunner):
         spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
         manifest = step_num == 0 and desc.get("input_manifest")
         if manifest:
-            splits = [FileSplit(path, 0, os.path.getsize(path), True, label)
+            splits = [Split(path, 0, os.path.getsize(path), True, label)
                       for path, label in files]
         else:
-            splits = plan_file_splits(files, self._num_cores(),
-                                      int(max_split) if max_split else None)
+            # about two splits per core
+            inputs = [InputFile(path, label, os.path.getsize(path), is_compressed(path))
+                      for path, label in files]
+            splits = plan_splits(inputs, 2 * self._num_cores(),
+                                 int(max_split) if max_split else None)
 
         map_tasks = []
         for num, split in enumerate(splits):
@@ -175,8 +180,8 @@ class LocalRunner(MRJobRunner):
         for task in map_tasks:
             with open(os.path.join(task.dir, "runs.json")) as handle:
                 runs.extend(json.load(handle))
-        bounds = choose_boundaries([_thin(read_index(run), INDEX_SAMPLES) for run in runs],
-                                   num_reducers)
+        samples = index_samples([_thin(read_index(run), INDEX_SAMPLES) for run in runs])
+        bounds = choose_boundaries(samples, num_reducers)
         merge_factor = int(jobconf_from_dict(jobconf, "mapreduce.task.io.sort.factor")
                            or MERGE_FACTOR)
         bounds += [None] * (num_reducers - 1 - len(bounds))
@@ -201,7 +206,7 @@ class LocalRunner(MRJobRunner):
                 for n in range(num_reducers)]
 
     @staticmethod
-    def _split_uri(split: FileSplit) -> str:
+    def _split_uri(split: Split) -> str:
         """The URI tasks are told they read: the original one for a remote
         file copied here, else the local file's."""
         if split.label and "://" in split.label:
