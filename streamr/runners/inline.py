@@ -147,10 +147,8 @@ class InlineRunner(MRJobRunner):
     def _check_options(self) -> None:
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
+        self._check_step_types()
         for num, desc in enumerate(self._steps):
-            if desc.get("type") != "streaming":
-                raise UsageError("step %d is a %s step; the inline runner runs only streaming"
-                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
             for kind in ("mapper", "combiner", "reducer"):
                 sub = desc.get(kind) or {}
                 if sub.get("type") == "command" or sub.get("pre_filter"):
@@ -218,11 +216,6 @@ class InlineRunner(MRJobRunner):
 
     # --- one step ---------------------------------------------------------------------------
 
-    def _step_jobconf(self, desc: dict) -> dict:
-        jobconf = dict(self._opts["jobconf"] or {})
-        jobconf.update(desc.get("jobconf") or {})
-        return {k: str(v) for k, v in jobconf.items()}
-
     def _run_step(self, step_num: int, desc: dict, sources: list, counters: _Counters) -> list:
         jobconf = self._step_jobconf(desc)
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
@@ -267,9 +260,8 @@ class InlineRunner(MRJobRunner):
         args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)
         return self._job_class(args).sandbox()
 
-    def _on_malformed(self, counters: _Counters):
-        asked = (self._opts["jobconf"] or {}).get(SKIP_MALFORMED_PROPERTY, "")
-        if not (self._opts["skip_malformed_records"] or str(asked).lower() == "true"):
+    def _on_malformed(self, counters: _Counters, jobconf: dict):
+        if jobconf.get(SKIP_MALFORMED_PROPERTY, "").lower() != "true":
             return None
 
         def skip(error: MalformedRecordError) -> None:
@@ -312,8 +304,8 @@ class InlineRunner(MRJobRunner):
                 pairs = task.map_pairs(iter(()), step_num)
             else:
                 read, _ = context_of(task, step_num).protocols("mapper")
-                pairs = task.map_pairs(decode_lines(split.lines, read, position,
-                                                    self._on_malformed(counters)), step_num)
+                skip = self._on_malformed(counters, jobconf)
+                pairs = task.map_pairs(decode_lines(split.lines, read, position, skip), step_num)
             if not has_reducer:
                 if pairs is None:
                     return list(split.lines)
@@ -335,7 +327,7 @@ class InlineRunner(MRJobRunner):
 
         def work(task):
             read, write = context_of(task, step_num).protocols("reducer")
-            pairs = decode_lines(lines, read, position, self._on_malformed(counters))
+            pairs = decode_lines(lines, read, position, self._on_malformed(counters, jobconf))
             return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
 
         return self._run_task("reducer", step_num, task_num, env, counters, position, work)

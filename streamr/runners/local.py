@@ -21,7 +21,6 @@ import time
 import streamr
 from streamr.compat import jobconf_from_dict
 from streamr.engine.partition import choose_boundaries
-from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
 from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
 from streamr.engine.splits import InputFile, Split, plan_splits
@@ -57,10 +56,7 @@ class LocalRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
-        for num, desc in enumerate(self._steps):
-            if desc.get("type") != "streaming":
-                raise UsageError("step %d is a %s step; the local runner runs only streaming"
-                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
+        self._check_step_types()
         for name in ("hadoop_input_format", "hadoop_output_format"):
             if self._job_settings.get(name):
                 log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
@@ -94,12 +90,7 @@ class LocalRunner(MRJobRunner):
         remote = []
         for num, path in enumerate(self._expanded_inputs()):
             if path == "-":
-                # a copy per "-": a second one reads what is left (nothing)
-                copy = os.path.join(self._tmp_dir(), "stdin-%d" % num)
-                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-                with open(copy, "wb") as out:
-                    shutil.copyfileobj(stream, out, 1 << 20)
-                files.append((copy, "<stdin>"))
+                files.append((self._spool_stdin(num), "<stdin>"))
             elif "://" in path:
                 # the name keeps its suffix, so compressed files stay recognisable
                 copy = os.path.join(self._tmp_dir(), "inputs", "%05d-%s" % (
@@ -128,13 +119,6 @@ class LocalRunner(MRJobRunner):
                  time.time() - started)
 
     # --- one step -----------------------------------------------------------------------
-
-    def _step_jobconf(self, desc: dict) -> dict:
-        jobconf = dict(self._opts["jobconf"] or {})
-        jobconf.update(desc.get("jobconf") or {})
-        if self._opts["skip_malformed_records"]:
-            jobconf[SKIP_MALFORMED_PROPERTY] = "true"
-        return {k: str(v) for k, v in jobconf.items()}
 
     def _run_step(self, step_num: int, desc: dict, files: list, step_out: str) -> list:
         jobconf = self._step_jobconf(desc)
@@ -276,11 +260,6 @@ class LocalRunner(MRJobRunner):
         if failed is not None:
             raise StepFailedException(self._failure_reason(failed), step_num=step_num,
                                       num_steps=len(self._steps))
-
-    def _step_counters(self, step_num: int) -> dict:
-        while len(self._counters) <= step_num:
-            self._counters.append({})
-        return self._counters[step_num]
 
     def _failure_reason(self, task: Task) -> str:
         text = "%s task %d" % (task.kind, task.num)
