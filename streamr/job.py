@@ -7,13 +7,16 @@ A job defines ``mapper``/``combiner``/``reducer`` (and their ``_init`` and
 ``-r``) and, called with ``--step-num=N --mapper|--combiner|--reducer``, one
 task exactly as Hadoop streaming calls it.
 
+What happens inside a task (reading, decoding, grouping, spilling) is the
+engine's (:mod:`streamr.engine`); this module is the user API only.
+
 This module runs inside tasks: standard library only, importable on 3.9.
 """
 
 from __future__ import annotations
 
+import argparse
 import inspect
-import itertools
 import logging
 import os
 import sys
@@ -27,20 +30,21 @@ from streamr.args import (
     expand_local_path,
     normalize_option_values,
 )
-from streamr.compat import jobconf_from_env
-from streamr.errors import CorruptInputError, MalformedRecordError, UsageError
-from streamr.options import OPTIONS
+from streamr.engine.context import context_of
+from streamr.engine.properties import (
+    SKIP_MALFORMED_PROPERTY,
+    SORT_VALUES_JOBCONF,
+    SORT_VALUES_PARTITIONER,
+)
+from streamr.engine.records import to_lines
+from streamr.engine.streaming import group_and_run, map_pairs, run_streaming_task, run_task
+from streamr.errors import UsageError
 from streamr.protocol import JSONProtocol, RawValueProtocol
-from streamr.records import Position, decode_lines, to_lines
 from streamr.step import MRStep
 
-__all__ = ["MRJob", "SKIP_MALFORMED_PROPERTY"]
+__all__ = ["MRJob", "SKIP_MALFORMED_PROPERTY", "SORT_VALUES_PARTITIONER"]
 
 log = logging.getLogger(__name__)
-
-#: Hadoop property that tells tasks to skip (and count) lines the input or
-#: internal protocol cannot read instead of failing.
-SKIP_MALFORMED_PROPERTY = "streamr.skip.malformed.records"
 
 # methods that make up the default single step when a job does not define steps()
 _STEP_METHODS = (
@@ -52,12 +56,22 @@ _STEP_COMMANDS = (
     "mapper_cmd", "mapper_pre_filter", "combiner_cmd", "combiner_pre_filter",
     "reducer_cmd", "reducer_pre_filter",
 )
+# switches that put a job in task mode: a task's parser has no runner options
+_TASK_SWITCHES = frozenset({"--mapper", "--combiner", "--reducer"})
 
-SORT_VALUES_JOBCONF = {
-    "stream.num.map.output.key.fields": "2",
-    "mapreduce.partition.keypartitioner.options": "-k1,1",
-}
-SORT_VALUES_PARTITIONER = "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"
+
+class _TaskOptions(argparse.Namespace):
+    """Parsed arguments of a task. A task's parser has no switch per runner
+    option, yet ``self.options.<runner option>`` still reads ``None`` there,
+    as it does in a job whose command line did not set it."""
+
+    def __getattr__(self, name: str):
+        if not name.startswith("_"):
+            from streamr.options import OPTIONS
+
+            if any(opt.name == name for opt in OPTIONS):
+                return None
+        raise AttributeError(name)
 
 
 class MRJob:
@@ -95,15 +109,15 @@ class MRJob:
         self._passthru_arg_dests: set = set()
         self._file_arg_dests: set = set()
         self._stdin = self._stdout = self._stderr = None
+        self._cl_args = sys.argv[1:] if args is None else list(args)
+        # decided before parsing, so that a task builds only the parser it needs
+        self._task_mode = any(arg in _TASK_SWITCHES for arg in self._cl_args)
+        self._task_runner_options: list = []
 
         self.arg_parser = JobArgumentParser(prog=self._prog_name(), allow_abbrev=False)
         self.configure_args()
 
-        if args is None:
-            self._cl_args = sys.argv[1:]
-        else:
-            self._cl_args = list(args)
-
+        if args is not None:
             def error(message):
                 raise ValueError(message)
 
@@ -228,14 +242,24 @@ class MRJob:
     def configure_args(self):
         """Define the job's arguments. Override to add your own with
         :meth:`add_passthru_arg` and :meth:`add_file_arg`, calling
-        ``super().configure_args()`` first."""
-        add_job_switches(self.arg_parser, OPTIONS)
+        ``super().configure_args()`` first. A task (``--mapper`` and so on)
+        gets no switch per runner option: it never uses them."""
+        add_job_switches(self.arg_parser, self._runner_options())
+
+    def _runner_options(self) -> tuple:
+        if self._task_mode:
+            return tuple(self._task_runner_options)
+        from streamr.options import OPTIONS
+
+        return OPTIONS
 
     def load_args(self, args):
         """Parse *args* into ``self.options``. Override to check or derive
         values, calling ``super().load_args(args)`` first."""
         self.options = self.arg_parser.parse_intermixed_args(args)
-        normalize_option_values(self.options, OPTIONS)
+        normalize_option_values(self.options, self._runner_options())
+        if self._task_mode:
+            self.options.__class__ = _TaskOptions
 
     def add_passthru_arg(self, *args, **kwargs):
         """Add an argument (same signature as
@@ -262,7 +286,22 @@ class MRJob:
             if opt_str in action.option_strings or opt_str == action.dest:
                 self._passthru_arg_dests.add(action.dest)
                 return
+        if self._task_mode and self._add_task_runner_option(opt_str):
+            return self.pass_arg_through(opt_str)
         raise ValueError("unknown arg: %s" % opt_str)
+
+    def _add_task_runner_option(self, opt_str) -> bool:
+        """In a task, add the switch of the runner option *opt_str* names,
+        which the job passes through (tasks otherwise parse none of them)."""
+        from streamr.args import _add_option_switch
+        from streamr.options import OPTIONS
+
+        for opt in OPTIONS:
+            if opt_str == opt.name or opt_str in opt.switches or opt_str == opt.false_switch:
+                _add_option_switch(self.arg_parser, opt)
+                self._task_runner_options.append(opt)
+                return True
+        return False
 
     def is_task(self):
         """True when this process runs one task (``--mapper`` and so on)."""
@@ -304,32 +343,7 @@ class MRJob:
         the job; the first reads with the input protocol, the last writes
         with the output protocol, and all others use the internal protocol.
         A combiner reads and writes what its mapper writes."""
-        order = self._script_task_order()
-        last = len(order) - 1
-        if step_type == "combiner":
-            index = order.get((step_num, "mapper"))
-            if index is None:
-                proto = RawValueProtocol()
-            elif index == last:
-                proto = self.output_protocol()
-            else:
-                proto = self.internal_protocol()
-            return proto.read, proto.write
-        index = order.get((step_num, step_type))
-        if index is None:
-            raise ValueError("step %d has no %s that runs the job's Python code"
-                             % (step_num, step_type))
-        reader = self.input_protocol() if index == 0 else self.internal_protocol()
-        writer = self.output_protocol() if index == last else self.internal_protocol()
-        return reader.read, writer.write
-
-    def _script_task_order(self):
-        order = {}
-        for step_num, desc in enumerate(self._steps_desc()):
-            for kind in ("mapper", "reducer"):
-                if desc.get(kind, {}).get("type") == "script":
-                    order[(step_num, kind)] = len(order)
-        return order
+        return context_of(self, step_num).protocols(step_type)
 
     def parse_output(self, chunks):
         """Decode the job's output (byte chunks, as from
@@ -424,39 +438,13 @@ class MRJob:
     def execute(self):
         opts = self.options
         if opts.run_mapper:
-            self._run_task(self.run_mapper)
+            run_task(self, "mapper", self.run_mapper)
         elif opts.run_combiner:
-            self._run_task(self.run_combiner)
+            run_task(self, "combiner", self.run_combiner)
         elif opts.run_reducer:
-            self._run_task(self.run_reducer)
+            run_task(self, "reducer", self.run_reducer)
         else:
             self.run_job()
-
-    def _run_task(self, run):
-        try:
-            if self.options.local_task:
-                from streamr.localtask import run_local_task
-
-                run_local_task(self, self.options.local_task)
-            else:
-                run(self.options.step_num)
-        except (MalformedRecordError, CorruptInputError) as exc:
-            sys.stderr.write("streamr: %s\n" % exc)
-            sys.exit(1)
-        except BrokenPipeError:
-            # whoever reads our output stopped early; nothing to report
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except Exception:
-            sys.stderr.write("streamr: %s failed at %s\n"
-                             % (self._task_label(), self._task_position))
-            raise
-
-    def _task_label(self):
-        opts = self.options
-        kind = ("mapper" if opts.run_mapper else "combiner" if opts.run_combiner
-                else "reducer")
-        return "%s of step %d" % (kind, opts.step_num + 1)
 
     def run_job(self):
         """Run every step with the chosen runner, print counters and (unless
@@ -483,140 +471,32 @@ class MRJob:
 
         return make_runner(self)
 
-    # --- task mode ------------------------------------------------------------------
-
-    _task_position = Position()
-
-    def _get_step(self, step_num, expected=MRStep):
-        steps = self.steps()
-        if not 0 <= step_num < len(steps):
-            raise ValueError("Out-of-range step: %d" % step_num)
-        step = steps[step_num]
-        if not isinstance(step, expected):
-            raise TypeError("Step %d is not a %s" % (step_num, expected.__name__))
-        return step
-
-    def _input_lines(self, position):
-        """Lines of the task's input: the files named as arguments, else stdin."""
-        paths = self.options.args or ["-"]
-        for path in paths:
-            if path != "-" or not position.source:
-                position.source = "<stdin>" if path == "-" else path
-            position.line = 0
-            if path == "-":
-                yield from self.stdin
-            else:
-                from streamr.inputs import open_input
-
-                with open_input(path) as stream:
-                    yield from stream
-
-    def _decoded_input(self, read):
-        self._task_position = position = Position(
-            jobconf_from_env("mapreduce.map.input.file") or "<stdin>")
-        return decode_lines(self._input_lines(position), read, position,
-                            self._malformed_handler())
-
-    def _malformed_handler(self):
-        """What to do with a line the protocol cannot read: ``None`` (fail)
-        unless the runner asked tasks to skip and count such lines."""
-        skip = (jobconf_from_env(SKIP_MALFORMED_PROPERTY) or "").lower() == "true"
-        return self._count_malformed if skip else None
-
-    def _count_malformed(self, error):
-        self.increment_counter("streamr", "malformed records skipped")
-        sys.stderr.write("streamr: skipped %s\n" % error)
-
-    def _write_pairs(self, pairs, write):
-        out = self.stdout
-        for key, value in pairs:
-            out.write(write(key, value) + b"\n")
-        out.flush()
+    # --- task mode: the engine runs the step's functions ----------------------------------
 
     def run_mapper(self, step_num=0):
         """Task mode: run the mapper of step *step_num* on the input."""
-        read, write = self.pick_protocols(step_num, "mapper")
-        if self._get_step(step_num)["mapper_raw"]:
-            pairs = self.map_pairs(self._manifest_input(), step_num)
-        else:
-            pairs = self.map_pairs(self._decoded_input(read), step_num)
-        self._write_pairs(pairs, write)
+        run_streaming_task(self, context_of(self, step_num), "mapper")
 
     def run_combiner(self, step_num=0):
         """Task mode: run the combiner of step *step_num* on sorted input."""
-        read, write = self.pick_protocols(step_num, "combiner")
-        self._write_pairs(self.combine_pairs(self._decoded_input(read), step_num), write)
+        run_streaming_task(self, context_of(self, step_num), "combiner")
 
     def run_reducer(self, step_num=0):
         """Task mode: run the reducer of step *step_num* on sorted input."""
-        read, write = self.pick_protocols(step_num, "reducer")
-        self._write_pairs(self.reduce_pairs(self._decoded_input(read), step_num), write)
-
-    def _manifest_input(self):
-        """For ``mapper_raw``: each input line names one file (its URI, maybe
-        after a byte offset and a tab); yield nothing, but remember them."""
-        self._raw_inputs = []
-        for line in self._input_lines(Position()):
-            uri = line.rstrip(b"\r\n").split(b"\t")[-1].decode("utf_8")
-            if uri:
-                self._raw_inputs.append(uri)
-        return iter(())
+        run_streaming_task(self, context_of(self, step_num), "reducer")
 
     def map_pairs(self, pairs, step_num=0):
         """Run ``mapper_init``, the mapper (or ``mapper_raw``) over *pairs*,
         and ``mapper_final``, yielding what they yield."""
-        step = self._get_step(step_num)
-        mapper, mapper_raw = step["mapper"], step["mapper_raw"]
-        init, final = step["mapper_init"], step["mapper_final"]
-        if init:
-            yield from init() or ()
-        if mapper_raw:
-            for path, uri in self._raw_input_files(pairs):
-                yield from mapper_raw(path, uri) or ()
-        else:
-            for key, value in pairs:
-                yield from mapper(key, value) or ()
-        if final:
-            yield from final() or ()
-
-    def _raw_input_files(self, pairs):
-        """``(local path, uri)`` of each file a ``mapper_raw`` task reads: the
-        two positional arguments when given (how the inline runner calls it),
-        else the URIs listed in the manifest input."""
-        for _ in pairs:
-            pass
-        if len(self.options.args) == 2 and not getattr(self, "_raw_inputs", None):
-            yield tuple(self.options.args)
-            return
-        from streamr.inputs import local_copy_of
-
-        for uri in getattr(self, "_raw_inputs", []):
-            with local_copy_of(uri) as path:
-                yield path, uri
+        return map_pairs(context_of(self, step_num), pairs, list(self.options.args))
 
     def combine_pairs(self, pairs, step_num=0):
         """Run the combiner of step *step_num* over sorted *pairs*."""
-        return self._group_and_run(pairs, "combiner", step_num)
+        return group_and_run(context_of(self, step_num), pairs, "combiner")
 
     def reduce_pairs(self, pairs, step_num=0):
         """Run the reducer of step *step_num* over sorted *pairs*."""
-        return self._group_and_run(pairs, "reducer", step_num)
-
-    def _group_and_run(self, pairs, kind, step_num):
-        step = self._get_step(step_num)
-        func, init, final = step[kind], step[kind + "_init"], step[kind + "_final"]
-        if func is None:
-            raise ValueError("No %s in step %d" % (kind, step_num))
-        if init:
-            yield from init() or ()
-        for key, group in itertools.groupby(pairs, _first):
-            yield from func(key, (value for _, value in group)) or ()
-        if final:
-            yield from final() or ()
-
-
-def _first(pair):
-    return pair[0]
+        return group_and_run(context_of(self, step_num), pairs, "reducer")
 
 
 if __name__ == "__main__":

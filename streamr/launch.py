@@ -12,6 +12,7 @@ import traceback
 from streamr.errors import AWSError, CorruptInputError, MalformedRecordError, UsageError
 from streamr.options import OPTIONS, OptionValueError
 from streamr.runners import runner_class
+from streamr.runners.description import describe_job
 from streamr.step import StepFailedException
 
 __all__ = ["make_runner", "run_job_from_command_line", "set_up_logging"]
@@ -40,22 +41,11 @@ def _cli_option_values(job) -> dict:
 
 
 def runner_kwargs(job) -> dict:
-    """Everything a runner needs from *job*: its class and script, steps,
-    inputs, output, config paths, the job class's option values and the
-    command line's."""
-    return {
-        "job_class": type(job),
-        "mr_job_script": job.mr_job_script(),
-        "steps": job._steps_desc(),
-        "input_paths": list(job.options.args),
-        "output_dir": job.options.output_dir,
-        "conf_paths": job.options.conf_paths,
-        "extra_args": job.task_args(),
-        "job": job,
-        "stdin": job.stdin,
-        "job_options": job.job_runner_options(),
-        "cli_options": _cli_option_values(job),
-    }
+    """Everything a runner needs from *job*, as one
+    :class:`~streamr.runners.description.JobDescription`: its class and
+    script, steps, inputs, output, config paths, task arguments, stdin, the
+    job class's option values and the command line's."""
+    return {"description": describe_job(job, _cli_option_values(job))}
 
 
 def make_runner(job):

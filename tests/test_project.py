@@ -40,8 +40,11 @@ def test_readme_example_data_exists():
     assert os.path.isfile(os.path.join(ROOT, data))
 
 
-TASK_SIDE = ["job.py", "step.py", "protocol.py", "compat.py", "records.py", "errors.py",
-             "args.py", "options.py", "inputs.py"]
+TASK_SIDE = ["job.py", "step.py", "protocol.py", "compat.py", "errors.py",
+             "args.py", "options.py", "inputs.py"] + [
+    os.path.join("engine", name) for name in sorted(os.listdir(os.path.join(ROOT, "streamr",
+                                                                              "engine")))
+    if name.endswith(".py")]
 REMOVED_MODULES = {"pipes", "imp", "distutils", "asynchat", "asyncore", "cgi", "crypt",
                    "telnetlib", "nntplib", "smtpd"}
 

@@ -1,6 +1,11 @@
 """What every runner does: merge its options from all sources, check the
 inputs, keep a temporary directory, run steps (subclasses say how), report
-counters, hand back the output, and clean up."""
+counters, hand back the output, and clean up.
+
+Also the plumbing several runners share: spooling stdin to a file, a step's
+jobconf, per-step counters and the check that every step is of a type the
+runner can run. A runner gets the job as one
+:class:`~streamr.runners.description.JobDescription`."""
 
 from __future__ import annotations
 
@@ -8,16 +13,19 @@ import getpass
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from datetime import datetime
 
 from streamr.conf import load_runner_options
 from streamr.date_aliases import parse_as_of
+from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, options_for_runner
+from streamr.runners.description import JobDescription
 from streamr.runners.workdir import WorkingDir
 
 __all__ = ["MRJobRunner"]
@@ -43,23 +51,26 @@ class MRJobRunner:
     #: name given to ``-r``; set by each subclass
     alias = ""
 
-    def __init__(self, job_class=None, mr_job_script=None, steps=None, input_paths=(),
-                 output_dir=None, conf_paths=None, extra_args=(), job=None, stdin=None,
-                 job_options=None, cli_options=None, mrjob_cls=None, **kwargs):
-        self._job_class = job_class or mrjob_cls
-        self._script = mr_job_script or (self._job_class.mr_job_script()
-                                         if self._job_class else None)
-        self._steps = list(steps or [])
-        self._input_paths = list(input_paths) or ["-"]
-        self._output_dir = output_dir
-        self._extra_args = list(extra_args)
-        self._job = job
-        self._stdin = stdin
-        job_options = dict(job_options or {})
+    def __init__(self, description: JobDescription | None = None, **kwargs):
+        """Run the job *description* describes. Without one, the keywords
+        of :meth:`JobDescription.from_keywords <streamr.runners.description.
+        JobDescription.from_keywords>` (mrjob's runner constructor) make it."""
+        if description is None:
+            description = JobDescription.from_keywords(**kwargs)
+        elif kwargs:
+            raise TypeError("give a job description or keywords, not both")
+        #: the job, as this runner received it
+        self.description = description
+        self._job_class = description.job_class
+        self._script = description.script_path
+        self._steps = list(description.steps)
+        self._input_paths = list(description.input_paths) or ["-"]
+        self._output_dir = description.output_dir
+        self._stdin = description.stdin
+        job_options = dict(description.job_options)
         self._job_settings = {name: job_options.pop(name, None) for name in JOB_SETTINGS}
-        cli = dict(cli_options or {})
-        cli.update(kwargs)
-        self._opts = self._merge_options(conf_paths, job_options, cli)
+        self._opts = self._merge_options(description.conf_paths, job_options,
+                                         dict(description.cli_options))
         self._counters: list = []
         self._ran = False
         self._local_tmp_dir = None
@@ -143,9 +154,8 @@ class MRJobRunner:
             self._working_dir.add("dir", path)
         for path in self._opts.get("archives") or []:
             self._working_dir.add("archive", path)
-        if self._job is not None:
-            for path in self._job.file_arg_paths():
-                self._working_dir.add("file", path)
+        for path in self.description.file_arg_paths:
+            self._working_dir.add("file", path)
         self._working_dir.check_sources()
 
     def _hadoop_task_env(self, kind: str, task_num: int, jobconf: dict, attempt: int = 0,
@@ -235,16 +245,52 @@ class MRJobRunner:
         log.info("wrote %d part file(s) to %s", len(names), out_dir)
 
     def _task_args_base(self) -> list:
-        """Pass-through and file arguments every task gets."""
-        if self._job is None:
-            return list(self._extra_args)
+        """Pass-through and file arguments every task gets, file options
+        naming their file's name in the working directory."""
         names = {path: name for _, path, name in self._working_dir.entries("file")}
 
         def rename(path):
             return names.get(os.path.expanduser(os.path.expandvars(path)),
                              os.path.basename(path))
 
-        return self._job.task_args(rename_file=rename)
+        return self.description.task_args_for(rename)
+
+    # --- plumbing runners share ----------------------------------------------------------
+
+    def _spool_stdin(self, num: int) -> str:
+        """Copy what input path number *num*, ``-``, reads (the job's stdin)
+        to a file in the temporary directory and return its path. A second
+        ``-`` gets a copy of its own (of what is left: nothing)."""
+        copy = os.path.join(self._tmp_dir(), "stdin-%d" % num)
+        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        with open(copy, "wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        return copy
+
+    def _step_jobconf(self, desc: dict | None = None) -> dict:
+        """The Hadoop properties of a step: the ``jobconf`` option, then
+        the step's own (*desc*), then what runner options imply
+        (``skip_malformed_records``); every value a string."""
+        jobconf = dict(self._opts.get("jobconf") or {})
+        jobconf.update((desc or {}).get("jobconf") or {})
+        if self._opts.get("skip_malformed_records"):
+            jobconf[SKIP_MALFORMED_PROPERTY] = "true"
+        return {k: str(v) for k, v in jobconf.items()}
+
+    def _step_counters(self, step_num: int) -> dict:
+        """The counters of step *step_num* (``{group: {name: amount}}``),
+        created empty on first use."""
+        while len(self._counters) <= step_num:
+            self._counters.append({})
+        return self._counters[step_num]
+
+    def _check_step_types(self, accepted: tuple = ("streaming",), hint: str = "-r emr") -> None:
+        """Refuse a job with a step whose type this runner cannot run."""
+        for num, desc in enumerate(self._steps):
+            if desc.get("type") not in accepted:
+                raise UsageError("step %d is a %s step; the %s runner runs only %s steps"
+                                 " (try %s)" % (num + 1, desc.get("type"), self.alias,
+                                                " and ".join(accepted), hint))
 
     # --- lifecycle ---------------------------------------------------------------------
 

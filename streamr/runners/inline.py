@@ -20,14 +20,18 @@ import logging
 import os
 import shutil
 import sys
+from typing import NamedTuple
 
 from streamr.compat import jobconf_from_dict
+from streamr.engine.context import context_of
+from streamr.engine.mapside import MapSide
+from streamr.engine.partition import partition_sorted
+from streamr.engine.properties import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
+from streamr.engine.records import Position, add_counter_line, decode_lines, split_key
+from streamr.engine.splits import InputFile, line_offsets, lines_in_split, plan_splits
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed
-from streamr.job import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
-from streamr.mapside import MapSide
 from streamr.options import option
-from streamr.records import Position, add_counter_line, decode_lines, split_key
 from streamr.runners.base import MRJobRunner
 
 __all__ = ["InlineRunner"]
@@ -54,65 +58,32 @@ class Source:
         self.size = sum(map(len, lines))
 
 
-class Split:
-    """The input of one map task: a run of lines of one source."""
+class MapInput(NamedTuple):
+    """The input of one map task: *lines* of *source*, the first being line
+    ``first_line`` (1-based), from the split's byte range *start*, *length*."""
 
-    def __init__(self, source: Source, lines: list, start: int, first_line: int):
-        self.source = source
-        self.lines = lines
-        self.start = start
-        self.length = sum(map(len, lines))
-        self.first_line = first_line
-
-
-def plan_splits(sources: list, target: int, max_size: int | None) -> list:
-    """Cut *sources* into about *target* splits of similar size (compressed
-    inputs stay whole; no split is bigger than *max_size* when given)."""
-    whole = [s for s in sources if s.compressed]
-    total = sum(s.size for s in sources if not s.compressed)
-    size = max(1, total // max(target - len(whole), 1))
-    if max_size:
-        size = min(size, max_size)
-    splits = []
-    for source in sources:
-        if source.compressed or not source.lines:
-            splits.append(Split(source, source.lines, 0, 1))
-            continue
-        begin, offset, start, acc = 0, 0, 0, 0
-        for index, line in enumerate(source.lines):
-            if acc >= size:
-                splits.append(Split(source, source.lines[begin:index], start, begin + 1))
-                begin, start, acc = index, offset, 0
-            acc += len(line)
-            offset += len(line)
-        splits.append(Split(source, source.lines[begin:], start, begin + 1))
-    return splits
+    source: Source
+    lines: list
+    start: int
+    length: int
+    first_line: int
 
 
-def partition_sorted(records: list, parts: int) -> list:
-    """Cut sorted *records* into *parts* runs of similar byte size, never
-    putting one key in two runs. Concatenated, the runs are the sorted input,
-    so output order matches one big reducer's."""
-    if parts <= 1 or not records:
-        return [records] + [[] for _ in range(parts - 1)]
-    total = sum(map(len, records))
-    runs, begin, acc = [], 0, 0
-    index = 0
-    count = len(records)
-    while index < count and len(runs) < parts - 1:
-        acc += len(records[index])
-        index += 1
-        if acc >= total * (len(runs) + 1) / parts:
-            key = split_key(records[index - 1])
-            while index < count and split_key(records[index]) == key:
-                acc += len(records[index])
-                index += 1
-            runs.append(records[begin:index])
-            begin = index
-    runs.append(records[begin:])
-    while len(runs) < parts:
-        runs.append([])
-    return runs
+def map_inputs(sources: list, target: int, max_split: int | None) -> list:
+    """Each map task's :class:`MapInput`: the splits
+    :func:`streamr.engine.splits.plan_splits` cuts *sources* into (about
+    *target*), each reading its lines by Hadoop's rule, as the local
+    runner's tasks read theirs from disk."""
+    files = [InputFile(s.name, s.name, s.size, s.compressed) for s in sources]
+    offsets: dict = {}
+    inputs = []
+    for split in plan_splits(files, target, max_split):
+        source = sources[split.source]
+        if split.source not in offsets:
+            offsets[split.source] = line_offsets(source.lines)
+        first, lines = lines_in_split(source.lines, offsets[split.source], split)
+        inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
+    return inputs
 
 
 class _Counters:
@@ -176,10 +147,8 @@ class InlineRunner(MRJobRunner):
     def _check_options(self) -> None:
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
+        self._check_step_types()
         for num, desc in enumerate(self._steps):
-            if desc.get("type") != "streaming":
-                raise UsageError("step %d is a %s step; the inline runner runs only streaming"
-                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
             for kind in ("mapper", "combiner", "reducer"):
                 sub = desc.get(kind) or {}
                 if sub.get("type") == "command" or sub.get("pre_filter"):
@@ -247,11 +216,6 @@ class InlineRunner(MRJobRunner):
 
     # --- one step ---------------------------------------------------------------------------
 
-    def _step_jobconf(self, desc: dict) -> dict:
-        jobconf = dict(self._opts["jobconf"] or {})
-        jobconf.update(desc.get("jobconf") or {})
-        return {k: str(v) for k, v in jobconf.items()}
-
     def _run_step(self, step_num: int, desc: dict, sources: list, counters: _Counters) -> list:
         jobconf = self._step_jobconf(desc)
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
@@ -260,9 +224,9 @@ class InlineRunner(MRJobRunner):
         has_reducer = "reducer" in desc and num_reducers > 0
 
         if step_num == 0 and desc.get("input_manifest"):
-            splits = [Split(s, [], 0, 1) for s in sources]
+            splits = [MapInput(s, [], 0, 0, 1) for s in sources]
         else:
-            splits = plan_splits(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
+            splits = map_inputs(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
         map_outputs = []
@@ -286,7 +250,7 @@ class InlineRunner(MRJobRunner):
     # --- tasks ---------------------------------------------------------------------------
 
     def _task_env(self, kind: str, step_num: int, task_num: int, jobconf: dict,
-                  split: Split | None = None) -> dict:
+                  split: MapInput | None = None) -> dict:
         if split is not None and split.source.uri:
             return self._hadoop_task_env(kind, task_num, jobconf, 0, split.source.uri,
                                          split.start, split.length)
@@ -296,9 +260,8 @@ class InlineRunner(MRJobRunner):
         args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)
         return self._job_class(args).sandbox()
 
-    def _on_malformed(self, counters: _Counters):
-        asked = (self._opts["jobconf"] or {}).get(SKIP_MALFORMED_PROPERTY, "")
-        if not (self._opts["skip_malformed_records"] or str(asked).lower() == "true"):
+    def _on_malformed(self, counters: _Counters, jobconf: dict):
+        if jobconf.get(SKIP_MALFORMED_PROPERTY, "").lower() != "true":
             return None
 
         def skip(error: MalformedRecordError) -> None:
@@ -340,16 +303,16 @@ class InlineRunner(MRJobRunner):
             elif extra:
                 pairs = task.map_pairs(iter(()), step_num)
             else:
-                read, _ = task.pick_protocols(step_num, "mapper")
-                pairs = task.map_pairs(decode_lines(split.lines, read, position,
-                                                    self._on_malformed(counters)), step_num)
+                read, _ = context_of(task, step_num).protocols("mapper")
+                skip = self._on_malformed(counters, jobconf)
+                pairs = task.map_pairs(decode_lines(split.lines, read, position, skip), step_num)
             if not has_reducer:
                 if pairs is None:
                     return list(split.lines)
-                _, write = task.pick_protocols(step_num, "mapper")
+                _, write = context_of(task, step_num).protocols("mapper")
                 return [write(k, v) + b"\n" for k, v in pairs]
             runs: list = []
-            side = MapSide(task, step_num, runs.append, sort_values)
+            side = MapSide(context_of(task, step_num), runs.append, sort_values)
             if pairs is None:
                 side.consume_lines(split.lines)
             else:
@@ -363,8 +326,8 @@ class InlineRunner(MRJobRunner):
         position = Position("sorted input of reduce task %d of step %d" % (task_num, step_num + 1))
 
         def work(task):
-            read, write = task.pick_protocols(step_num, "reducer")
-            pairs = decode_lines(lines, read, position, self._on_malformed(counters))
+            read, write = context_of(task, step_num).protocols("reducer")
+            pairs = decode_lines(lines, read, position, self._on_malformed(counters, jobconf))
             return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
 
         return self._run_task("reducer", step_num, task_num, env, counters, position, work)

@@ -20,13 +20,14 @@ import time
 
 import streamr
 from streamr.compat import jobconf_from_dict
+from streamr.engine.partition import choose_boundaries
+from streamr.engine.records import add_counter_line
+from streamr.engine.sortedruns import index_samples, read_index
+from streamr.engine.splits import InputFile, Split, plan_splits
 from streamr.errors import UsageError
-from streamr.job import SKIP_MALFORMED_PROPERTY
-from streamr.records import add_counter_line
+from streamr.inputs import is_compressed
 from streamr.runners.base import MRJobRunner
-from streamr.runners.splits import FileSplit, plan_file_splits
 from streamr.runners.taskpool import Task, TaskPool
-from streamr.sortedruns import choose_boundaries, read_index
 from streamr.step import StepFailedException
 
 __all__ = ["LocalRunner"]
@@ -55,10 +56,7 @@ class LocalRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
-        for num, desc in enumerate(self._steps):
-            if desc.get("type") != "streaming":
-                raise UsageError("step %d is a %s step; the local runner runs only streaming"
-                                 " steps (try -r emr)" % (num + 1, desc.get("type")))
+        self._check_step_types()
         for name in ("hadoop_input_format", "hadoop_output_format"):
             if self._job_settings.get(name):
                 log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
@@ -92,12 +90,7 @@ class LocalRunner(MRJobRunner):
         remote = []
         for num, path in enumerate(self._expanded_inputs()):
             if path == "-":
-                # a copy per "-": a second one reads what is left (nothing)
-                copy = os.path.join(self._tmp_dir(), "stdin-%d" % num)
-                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-                with open(copy, "wb") as out:
-                    shutil.copyfileobj(stream, out, 1 << 20)
-                files.append((copy, "<stdin>"))
+                files.append((self._spool_stdin(num), "<stdin>"))
             elif "://" in path:
                 # the name keeps its suffix, so compressed files stay recognisable
                 copy = os.path.join(self._tmp_dir(), "inputs", "%05d-%s" % (
@@ -127,13 +120,6 @@ class LocalRunner(MRJobRunner):
 
     # --- one step -----------------------------------------------------------------------
 
-    def _step_jobconf(self, desc: dict) -> dict:
-        jobconf = dict(self._opts["jobconf"] or {})
-        jobconf.update(desc.get("jobconf") or {})
-        if self._opts["skip_malformed_records"]:
-            jobconf[SKIP_MALFORMED_PROPERTY] = "true"
-        return {k: str(v) for k, v in jobconf.items()}
-
     def _run_step(self, step_num: int, desc: dict, files: list, step_out: str) -> list:
         jobconf = self._step_jobconf(desc)
         step_dir = os.path.join(self._tmp_dir(), "step-%d" % step_num)
@@ -144,11 +130,14 @@ class LocalRunner(MRJobRunner):
         spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
         manifest = step_num == 0 and desc.get("input_manifest")
         if manifest:
-            splits = [FileSplit(path, 0, os.path.getsize(path), True, label)
+            splits = [Split(path, 0, os.path.getsize(path), True, label)
                       for path, label in files]
         else:
-            splits = plan_file_splits(files, self._num_cores(),
-                                      int(max_split) if max_split else None)
+            # about two splits per core
+            inputs = [InputFile(path, label, os.path.getsize(path), is_compressed(path))
+                      for path, label in files]
+            splits = plan_splits(inputs, 2 * self._num_cores(),
+                                 int(max_split) if max_split else None)
 
         map_tasks = []
         for num, split in enumerate(splits):
@@ -175,8 +164,8 @@ class LocalRunner(MRJobRunner):
         for task in map_tasks:
             with open(os.path.join(task.dir, "runs.json")) as handle:
                 runs.extend(json.load(handle))
-        bounds = choose_boundaries([_thin(read_index(run), INDEX_SAMPLES) for run in runs],
-                                   num_reducers)
+        samples = index_samples([_thin(read_index(run), INDEX_SAMPLES) for run in runs])
+        bounds = choose_boundaries(samples, num_reducers)
         merge_factor = int(jobconf_from_dict(jobconf, "mapreduce.task.io.sort.factor")
                            or MERGE_FACTOR)
         bounds += [None] * (num_reducers - 1 - len(bounds))
@@ -201,7 +190,7 @@ class LocalRunner(MRJobRunner):
                 for n in range(num_reducers)]
 
     @staticmethod
-    def _split_uri(split: FileSplit) -> str:
+    def _split_uri(split: Split) -> str:
         """The URI tasks are told they read: the original one for a remote
         file copied here, else the local file's."""
         if split.label and "://" in split.label:
@@ -271,11 +260,6 @@ class LocalRunner(MRJobRunner):
         if failed is not None:
             raise StepFailedException(self._failure_reason(failed), step_num=step_num,
                                       num_steps=len(self._steps))
-
-    def _step_counters(self, step_num: int) -> dict:
-        while len(self._counters) <= step_num:
-            self._counters.append({})
-        return self._counters[step_num]
 
     def _failure_reason(self, task: Task) -> str:
         text = "%s task %d" % (task.kind, task.num)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from streamr.engine.context import TaskContext
+from streamr.engine.records import Position, decode_lines, split_key
 from streamr.protocol import JSONProtocol
-from streamr.records import Position, decode_lines, split_key
 
 __all__ = ["MapSide"]
 
@@ -36,15 +37,14 @@ _UNLIMITED = 1 << 62
 
 
 class MapSide:
-    """Collects one map task's output for *step_num* of *job*."""
+    """Collects the output of one map task of *ctx*'s step."""
 
-    def __init__(self, job, step_num: int, emit_run: Callable[[list], None],
+    def __init__(self, ctx: TaskContext, emit_run: Callable[[list], None],
                  sort_values: bool = False, budget: int | None = None,
                  pipe_through: Callable | None = None):
-        self.job = job
-        self.step_num = step_num
-        self.desc = job._steps_desc()[step_num]
-        self.step = job.steps()[step_num]
+        self.ctx = ctx
+        self.desc = ctx.description
+        self.step = ctx.step
         self.emit_run = emit_run
         self.sort_values = sort_values
         self.budget = budget or _UNLIMITED
@@ -59,7 +59,7 @@ class MapSide:
             return False
         if combiner is not None and (combiner["type"] != "script" or combiner.get("pre_filter")):
             return False
-        _, write = self.job.pick_protocols(self.step_num, "mapper")
+        _, write = self.ctx.protocols("mapper")
         return type(getattr(write, "__self__", None)) is JSONProtocol
 
     def consume_pairs(self, pairs: Iterable) -> None:
@@ -67,7 +67,7 @@ class MapSide:
         if self.fast_path_ok():
             self._group_pairs(pairs)
         else:
-            _, write = self.job.pick_protocols(self.step_num, "mapper")
+            _, write = self.ctx.protocols("mapper")
             self.consume_lines(write(k, v) + b"\n" for k, v in pairs)
 
     # --- encoded lines ------------------------------------------------------------------
@@ -103,10 +103,10 @@ class MapSide:
             else:
                 if combiner.get("pre_filter"):
                     lines = list(self.pipe_through(combiner["pre_filter"], lines))
-                read, write = self.job.pick_protocols(self.step_num, "combiner")
+                read, write = self.ctx.protocols("combiner")
                 pairs = decode_lines(lines, read, Position("map output"))
                 lines = [write(k, v) + b"\n"
-                         for k, v in self.job.combine_pairs(pairs, self.step_num)]
+                         for k, v in self.ctx.job.combine_pairs(pairs, self.ctx.step_num)]
             self._sort(lines)
         self._emit(lines)
 
@@ -152,7 +152,7 @@ class MapSide:
         loads = JSONProtocol._loads
         keys = sorted(groups)
         if self.desc.get("combiner"):
-            _, write = self.job.pick_protocols(self.step_num, "combiner")
+            _, write = self.ctx.protocols("combiner")
             func = self.step["combiner"]
             init, final = self.step["combiner_init"], self.step["combiner_final"]
             lines = []

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 
-from streamr.inputs import corrupt_input_error, is_compressed, open_input
-from streamr.mapside import MapSide
-from streamr.records import Position, decode_lines
-from streamr.sortedruns import RunWriter, merge_range
+from streamr.engine.commands import pipe_through
+from streamr.engine.context import context_of
+from streamr.engine.mapside import MapSide
+from streamr.engine.records import decode_lines
+from streamr.engine.sortedruns import RunWriter, merge_range
+from streamr.engine.splits import Split, read_split
 
 __all__ = ["run_local_task"]
 
@@ -46,41 +46,7 @@ def run_local_task(job, spec_path: str) -> None:
         _run_reduce_task(job, spec)
 
 
-# --- reading input -----------------------------------------------------------
-
-
-def _split_lines(spec: dict, position: Position, progress: _Progress) -> Iterator[bytes]:
-    """Lines of a file split, by Hadoop's rule: a split that does not start
-    at 0 skips its first (partial) line, and reads every line that starts at
-    or before its end."""
-    path, start, length = spec["path"], spec["start"], spec["length"]
-    position.source = spec.get("label") or path
-    if spec.get("compressed") or is_compressed(path):
-        with open_input(path) as stream:
-            try:
-                for line in stream:
-                    progress.add(len(line))
-                    yield line
-            except Exception as exc:  # only reading errors: the consumer's stay outside
-                better = corrupt_input_error(exc, position.source)
-                if better is None:
-                    raise
-                raise better from exc
-        return
-    end = start + length
-    with open(path, "rb", buffering=1 << 20) as stream:
-        pos = 0
-        if start:
-            stream.seek(start)
-            pos = start + len(stream.readline())
-            # line numbers count from here, not from the top of the file
-            position.source = "%s (lines counted from byte %d)" % (position.source, pos)
-        for line in stream:
-            if pos > end:
-                break
-            pos += len(line)
-            progress.add(len(line))
-            yield line
+# --- progress ------------------------------------------------------------------
 
 
 class _Progress:
@@ -104,42 +70,6 @@ class _Progress:
                 handle.write(str(self.done))
 
 
-# --- shell commands -----------------------------------------------------------
-
-
-def _pipe_through(command: str, lines: Iterable[bytes]) -> Iterator[bytes]:
-    """Feed *lines* to ``sh -c command`` and yield what it prints; a
-    non-zero exit raises ``RuntimeError`` naming the command."""
-    proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
-    feed_error: list = []
-
-    def feed():
-        try:
-            for line in lines:
-                proc.stdin.write(line)
-        except BrokenPipeError:
-            pass
-        except BaseException as exc:  # surfaced after the command ends
-            feed_error.append(exc)
-        finally:
-            try:
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    yield from proc.stdout
-    proc.stdout.close()
-    status = proc.wait()
-    feeder.join()
-    if feed_error:
-        raise feed_error[0]
-    if status != 0:
-        raise RuntimeError("command %r exited with status %d" % (command, status))
-
-
 # --- map tasks ----------------------------------------------------------------
 
 
@@ -148,21 +78,21 @@ class _MapTask:
         self.job = job
         self.spec = spec
         self.step_num = spec["step_num"]
-        self.step_desc = job._steps_desc()[self.step_num]
-        self.step = job.steps()[self.step_num]
+        self.ctx = context_of(job, self.step_num)
+        self.step_desc = self.ctx.description
         self.sort_values = spec.get("sort_values", False)
         self.budget = spec.get("spill_bytes", 64 << 20)
-        self.position = Position()
-        job._task_position = self.position
+        self.position = self.ctx.position
         self.progress = _Progress(spec.get("progress_path"))
         self.runs: list = []
 
     # input: a split, maybe through a pre-filter
     def _input(self) -> Iterator[bytes]:
-        lines: Iterable[bytes] = _split_lines(self.spec["input"], self.position, self.progress)
+        split = Split(**self.spec["input"])
+        lines: Iterable[bytes] = read_split(split, self.position, self.progress.add)
         mapper = self.step_desc.get("mapper") or {}
         if mapper.get("pre_filter"):
-            lines = _pipe_through(mapper["pre_filter"], lines)
+            lines = pipe_through(mapper["pre_filter"], lines)
         return lines
 
     def run(self) -> None:
@@ -171,14 +101,14 @@ class _MapTask:
         if mapper is None:
             lines: Iterable[bytes] = self._input()
         elif mapper["type"] == "command":
-            lines = _pipe_through(mapper["command"], self._input())
+            lines = pipe_through(mapper["command"], self._input())
         else:
             lines = None
         if map_only:
             self._write_part(lines if lines is not None else self._mapped_lines())
         else:
-            side = MapSide(self.job, self.step_num, self._emit_run, self.sort_values,
-                           self.budget, _pipe_through)
+            side = MapSide(self.ctx, self._emit_run, self.sort_values, self.budget,
+                           pipe_through)
             if lines is None:
                 side.consume_pairs(self._mapped_pairs())
             else:
@@ -188,26 +118,21 @@ class _MapTask:
             json.dump(self.runs, handle)
 
     def _mapped_pairs(self):
-        read, _ = self.job.pick_protocols(self.step_num, "mapper")
-        if self.step["mapper_raw"]:
+        read, _ = self.ctx.protocols("mapper")
+        if self.ctx.step["mapper_raw"]:
             # the runner passed the file's local path and URI as arguments
             return self.job.map_pairs(iter(()), self.step_num)
-        pairs = decode_lines(self._input(), read, self.position, self.job._malformed_handler())
+        pairs = decode_lines(self._input(), read, self.position, self.ctx.on_malformed())
         return self.job.map_pairs(pairs, self.step_num)
 
     def _mapped_lines(self) -> Iterator[bytes]:
-        _, write = self.job.pick_protocols(self.step_num, "mapper")
+        _, write = self.ctx.protocols("mapper")
         for key, value in self._mapped_pairs():
             yield write(key, value) + b"\n"
 
     def _write_part(self, lines: Iterable[bytes]) -> None:
         with open(self.spec["part_path"], "wb", buffering=1 << 20) as out:
             out.writelines(lines)
-
-    def _new_run(self) -> RunWriter:
-        path = os.path.join(self.spec["run_dir"], "run-%03d" % len(self.runs))
-        self.runs.append(path)
-        return RunWriter(path)
 
     def _emit_run(self, lines: list) -> None:
         path = os.path.join(self.spec["run_dir"], "run-%03d" % len(self.runs))
@@ -250,7 +175,8 @@ def _merge_down(runs: list, low, high, whole_line: bool, factor: int, work_dir: 
 
 def _run_reduce_task(job, spec: dict) -> None:
     step_num = spec["step_num"]
-    desc = job._steps_desc()[step_num]["reducer"]
+    ctx = context_of(job, step_num)
+    desc = ctx.description["reducer"]
     runs, low, high = spec["runs"], _bound(spec.get("low")), _bound(spec.get("high"))
     whole_line = spec.get("sort_values", False)
     factor = spec.get("merge_factor") or len(runs)
@@ -260,14 +186,14 @@ def _run_reduce_task(job, spec: dict) -> None:
     lines: Iterable[bytes] = merge_range(runs, low, high, whole_line)
     with open(spec["part_path"], "wb", buffering=1 << 20) as out:
         if desc["type"] == "command":
-            out.writelines(_pipe_through(desc["command"], lines))
+            out.writelines(pipe_through(desc["command"], lines))
             return
         if desc.get("pre_filter"):
-            lines = _pipe_through(desc["pre_filter"], lines)
-        read, write = job.pick_protocols(step_num, "reducer")
-        position = Position("sorted input of reduce task %s" % spec.get("task_num", "?"))
-        job._task_position = position
-        pairs = decode_lines(lines, read, position, job._malformed_handler())
+            lines = pipe_through(desc["pre_filter"], lines)
+        read, write = ctx.protocols("reducer")
+        position = ctx.position
+        position.source = "sorted input of reduce task %s" % spec.get("task_num", "?")
+        pairs = decode_lines(lines, read, position, ctx.on_malformed())
         write_out = out.write
         for key, value in job.reduce_pairs(pairs, step_num):
             write_out(write(key, value) + b"\n")

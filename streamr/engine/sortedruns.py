@@ -15,9 +15,9 @@ import bisect
 import heapq
 from collections.abc import Iterable, Iterator
 
-from streamr.records import split_key
+from streamr.engine.records import split_key
 
-__all__ = ["RunWriter", "choose_boundaries", "merge_range", "read_index", "read_range"]
+__all__ = ["RunWriter", "index_samples", "merge_range", "read_index", "read_range"]
 
 INDEX_EVERY = 8192
 
@@ -65,29 +65,16 @@ def read_index(path: str) -> list:
     return entries
 
 
-def choose_boundaries(indexes: list, parts: int) -> list:
-    """Keys that cut the records of all runs (given by their indexes) into
-    *parts* ranges of similar byte size: ``parts - 1`` increasing keys (fewer
-    when there are not enough distinct keys). Range *i* holds keys ``k`` with
-    ``bounds[i-1] <= k < bounds[i]``."""
-    weighted = []
+def index_samples(indexes: list) -> list:
+    """``(key, bytes)`` samples of runs given by their indexes, in key order:
+    each index entry weighs the bytes up to the next one. What
+    :func:`streamr.engine.partition.choose_boundaries` cuts into ranges."""
+    samples = []
     for entries in indexes:
         for (offset, key), (next_offset, _) in zip(entries, entries[1:]):
-            weighted.append((key, next_offset - offset))
-    weighted.sort()
-    total = sum(weight for _, weight in weighted)
-    if parts <= 1 or total == 0:
-        return []
-    bounds: list = []
-    acc = 0
-    for key, weight in weighted:
-        if len(bounds) == parts - 1:
-            break
-        if acc >= total * (len(bounds) + 1) / parts and (not bounds or key > bounds[-1]) \
-                and acc > 0:
-            bounds.append(key)
-        acc += weight
-    return bounds
+            samples.append((key, next_offset - offset))
+    samples.sort()
+    return samples
 
 
 def read_range(path: str, low: bytes | None, high: bytes | None,
