@@ -29,7 +29,7 @@ from streamr.inputs import expand_input_paths
 from streamr.job import SKIP_MALFORMED_PROPERTY
 from streamr.runners.base import MRJobRunner
 from streamr.runners.emr.cluster import ACTIVE_STATES, STEP_DONE_STATES, EMRClusters
-from streamr.runners.emr.logs import ClusterLogs
+from streamr.runners.emr.log_fetch import LogFetcher, s3_uri
 from streamr.runners.emr.steps import (
     StreamingPlan,
     jar_step,
@@ -49,14 +49,6 @@ log = logging.getLogger(__name__)
 COMMAND_RUNNER = "command-runner.jar"
 #: name of the script that runs ``setup`` commands before each task
 SETUP_WRAPPER = "streamr-setup.sh"
-
-
-def s3_uri(uri: str) -> str:
-    """*uri* with EMR's ``s3n://`` written ``s3://``, ending in ``/``."""
-    for scheme in ("s3n://", "s3a://"):
-        if uri.startswith(scheme):
-            uri = "s3://" + uri[len(scheme):]
-    return uri.rstrip("/") + "/"
 
 
 class EMRJobRunner(MRJobRunner):
@@ -357,7 +349,7 @@ class EMRJobRunner(MRJobRunner):
                 change = result.cluster.get("Status", {}).get("StateChangeReason", {})
                 text = "%s (%s: %s)" % (result.cluster_state, change.get("Code"),
                                         change.get("Message"))
-                cause = ClusterLogs(self.fs, self.log_uri(), self._cluster_id).bootstrap_cause(
+                cause = LogFetcher(self.fs, self.log_uri(), self._cluster_id).bootstrap_cause(
                     change.get("Message") or "")
                 if cause is not None:
                     text += "\n" + cause.format()
@@ -477,7 +469,7 @@ class EMRJobRunner(MRJobRunner):
             raise
 
     def _wait_for_steps(self, on_poll=None):
-        logs = ClusterLogs(self.fs, self.log_uri(), self._cluster_id)
+        logs = LogFetcher(self.fs, self.log_uri(), self._cluster_id)
 
         def progress(step_id: str) -> str | None:
             info = logs.step_info(step_id)
@@ -621,7 +613,7 @@ class EMRJobRunner(MRJobRunner):
     # --- after the wait ----------------------------------------------------------------
 
     def _check_result(self, result) -> None:
-        logs = ClusterLogs(self.fs, self.log_uri(), self._cluster_id)
+        logs = LogFetcher(self.fs, self.log_uri(), self._cluster_id)
         num = max(len(self._steps), len(self._step_ids))
         for index, step_id in enumerate(self._step_ids):
             state = result.step_state(step_id)
@@ -649,7 +641,7 @@ class EMRJobRunner(MRJobRunner):
             self._counters.append({})
         return self._counters[step_num]
 
-    def _failure_reason(self, result, logs: ClusterLogs, step_id: str, state: str) -> str:
+    def _failure_reason(self, result, logs: LogFetcher, step_id: str, state: str) -> str:
         cluster_status = result.cluster.get("Status", {})
         change = cluster_status.get("StateChangeReason", {})
         step = result.steps.get(step_id, {})
