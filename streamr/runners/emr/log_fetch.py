@@ -23,6 +23,7 @@ from streamr.logs import (
     rank_task_logs,
     step_log_prefix,
 )
+from streamr.runners.emr.answers import StepStatus
 
 __all__ = ["LogFetcher", "s3_uri", "tidy_traceback"]
 
@@ -135,12 +136,12 @@ class LogFetcher:
                 lines.extend(info.attempt_errors.get(attempt, []))
             if info.failure:
                 lines.append(info.failure)
-        details = ((step or {}).get("Status") or {}).get("FailureDetails") or {}
-        if not lines and details.get("Message"):
-            lines.append(details["Message"])
+        status = StepStatus.of(step)
+        if not lines and status.failure_message:
+            lines.append(status.failure_message)
         if not lines:
             return None
-        path = details.get("LogFile") or (
+        path = status.log_file or (
             step_log_prefix(self.log_uri, self.cluster_id, step_id) if self.log_uri else None)
         return ProbableCause("unknown", lines, path)
 
