@@ -94,7 +94,7 @@ def test_many_files_upload_in_parallel(aws, tmp_path):
 
 
 def test_task_tracebacks_lose_streamr_frames_and_container_paths():
-    from streamr.runners.emr.logs import tidy_traceback
+    from streamr.runners.emr.log_fetch import tidy_traceback
 
     box = "/mnt/yarn/usercache/hadoop/appcache/application_1_0001/container_1_0001_01_000002"
     lines = [

@@ -15,7 +15,8 @@ for one, or start one.
    one; a full pool means waiting until a cluster frees up.
 
 The job keeps the cluster's lock (:class:`~streamr.runners.emr.lock.ClusterLock`)
-until its first step runs; the runner releases it.
+until its first step runs; the pooled placement
+(:mod:`~streamr.runners.emr.pooled_cluster`) releases it.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from streamr.runners.emr.answers import ClusterStatus, StepStatus
 from streamr.runners.emr.cluster import DONE_STATES, STEP_DONE_STATES, EMRClusters
 
 __all__ = ["StepWatcher", "WatchResult", "format_elapsed"]
@@ -33,11 +34,19 @@ class WatchResult:
     steps: dict = field(default_factory=dict)
 
     @property
+    def cluster_status(self) -> ClusterStatus:
+        return ClusterStatus.of(self.cluster)
+
+    @property
     def cluster_state(self) -> str:
-        return self.cluster.get("Status", {}).get("State", "")
+        return self.cluster_status.state or ""
+
+    def step_status(self, step_id: str) -> StepStatus:
+        """The step's status as last listed (all None for one not listed)."""
+        return StepStatus.of(self.steps.get(step_id))
 
     def step_state(self, step_id: str) -> str:
-        return self.steps.get(step_id, {}).get("Status", {}).get("State", "")
+        return self.step_status(step_id).state or ""
 
 
 class StepWatcher:
@@ -70,18 +79,17 @@ class StepWatcher:
     def poll(self) -> WatchResult:
         """Look once, log what changed."""
         cluster = self._clusters.describe(self._cluster_id)
-        status = cluster.get("Status", {})
-        state = status.get("State", "?")
-        reason = status.get("StateChangeReason", {}).get("Message", "")
+        status = ClusterStatus.of(cluster)
+        state = status.state or "?"
         self._say("cluster %s" % self._cluster_id, state,
-                  reason if state in DONE_STATES or state == "WAITING" else "")
+                  (status.message or "") if state in DONE_STATES or state == "WAITING" else "")
         steps = {s["Id"]: s for s in self._clusters.steps(self._cluster_id,
                                                             list(self._labels))}
         for step_id, label in self._labels.items():
             step = steps.get(step_id)
             if step is None:
                 continue
-            step_state = step.get("Status", {}).get("State", "?")
+            step_state = StepStatus.of(step).state or "?"
             self._say("%s (%s)" % (label, step_id), step_state)
             if step_state == "RUNNING":
                 self._report_progress(step_id, label)

@@ -1,0 +1,147 @@
+"""How a job's steps went, once the wait is over: counters for the steps
+that completed, and for the first that did not, one message saying what
+happened and, from the cluster's logs, the probable cause.
+
+The wait ends with what EMR last said (a
+:class:`~streamr.runners.emr.watch.WatchResult`); the logs are fetched
+through :class:`~streamr.runners.emr.log_fetch.LogFetcher`. When a step
+stopped because its cluster went away, EMR says why only once the cluster
+has ended, so the text here waits a little for that. The same reading
+tells a pooled run whether its cluster was lost under it, which is worth
+one more try elsewhere (:func:`lost_cluster_reason`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from streamr.runners.emr.answers import ClusterStatus
+from streamr.runners.emr.cluster import DONE_STATES, EMRClusters
+from streamr.runners.emr.log_fetch import LogFetcher
+from streamr.runners.emr.step_plan import StepQueue
+from streamr.step import StepFailedException
+
+__all__ = ["Outcome", "cluster_failure_text", "ended_cluster_status", "lost_cluster_reason"]
+
+log = logging.getLogger(__name__)
+
+#: reasons a cluster ends that another try on another cluster would meet again
+_NOT_WORTH_RETRYING = ("BOOTSTRAP_FAILURE", "VALIDATION_ERROR", "STEP_FAILURE")
+
+
+def _in_words(state: str) -> str:
+    """``TERMINATED_WITH_ERRORS`` as a sentence says it."""
+    return state.lower().replace("_", " ")
+
+
+def ended_cluster_status(clusters: EMRClusters, cluster_id: str, status: ClusterStatus, *,
+                         every: float, tries: int = 20) -> ClusterStatus:
+    """The cluster's status once it has ended, when a step was stopped
+    because the cluster is going away (its reason says why); *status*
+    itself if it is not ending within a few checks, *every* seconds
+    apart."""
+    for _ in range(tries):
+        if status.ended:
+            return status
+        time.sleep(every)
+        status = ClusterStatus.of(clusters.describe(cluster_id))
+    return status
+
+
+def lost_cluster_reason(clusters: EMRClusters, cluster_id: str, result, steps: StepQueue, *,
+                        every: float) -> str | None:
+    """How the cluster went away under the job's unfinished steps, when
+    that is worth another try; None otherwise."""
+    if steps.all_completed(result) and not steps.waiting:
+        return None
+    if any(result.step_state(s) == "FAILED" for s in steps.ids):
+        status = result.cluster_status
+    else:  # steps cancelled or interrupted: look again, the cluster may be going
+        status = ClusterStatus.of(clusters.describe(cluster_id))
+    status = ended_cluster_status(clusters, cluster_id, status, every=every, tries=3)
+    if status.active or status.code in _NOT_WORTH_RETRYING:
+        return None
+    return "was %s (%s: %s)" % (_in_words(str(status.state or "?")), status.code,
+                                status.message)
+
+
+def cluster_failure_text(result, logs: LogFetcher) -> str:
+    """Why a cluster ended before it was ready for steps: its state, EMR's
+    reason and, for a failed bootstrap action, that action's output."""
+    status = result.cluster_status
+    text = "%s (%s: %s)" % (result.cluster_state, status.code, status.message)
+    cause = logs.bootstrap_cause(status.message or "")
+    if cause is not None:
+        text += "\n" + cause.format()
+    return text
+
+
+class Outcome:
+    """Reads how the job's steps went on cluster *cluster_id*; *logs*
+    fetches that cluster's logs, *every* is the seconds between looks at
+    a cluster that is ending."""
+
+    def __init__(self, clusters: EMRClusters, logs: LogFetcher, cluster_id: str, *,
+                 every: float):
+        self.clusters = clusters
+        self.logs = logs
+        self.cluster_id = cluster_id
+        self.every = every
+
+    def _ended(self, status: ClusterStatus, tries: int = 20) -> ClusterStatus:
+        return ended_cluster_status(self.clusters, self.cluster_id, status, every=self.every,
+                                    tries=tries)
+
+    def check(self, result, steps: StepQueue, num_steps: int,
+              counters: Callable[[int], dict]) -> None:
+        """Add each completed step's counters (from its log) to
+        ``counters(step_num)``; raise :class:`StepFailedException` for the
+        first step that did not complete, or when the cluster went away
+        before the job's next step could be sent."""
+        num = max(num_steps, len(steps.ids))
+        for index, step_id in enumerate(steps.ids):
+            state = result.step_state(step_id)
+            if state == "COMPLETED":
+                info = self.logs.step_info(step_id)
+                step_counters = counters(index)
+                if info is not None:
+                    step_counters.update(info.counters)
+                else:
+                    log.info("step %d's logs are not on S3 yet, so its counters are not"
+                             " shown (EMR copies logs every few minutes)", index + 1)
+                continue
+            reason = self.failure_reason(result, step_id, state)
+            raise StepFailedException(reason, step_num=index, num_steps=num)
+        if steps.waiting:  # the cluster went away between two steps
+            status = self._ended(result.cluster_status, tries=3)
+            raise StepFailedException(
+                "cluster %s is %s (%s: %s) before the job's next step could be added"
+                % (self.cluster_id, status.state, status.code, status.message),
+                step_num=len(steps.ids), num_steps=num)
+
+    def failure_reason(self, result, step_id: str, state: str) -> str:
+        """What happened to step *step_id* (in *state*, not COMPLETED),
+        and the probable cause from the logs."""
+        if state == "FAILED":
+            failure = result.step_status(step_id).failure_reason
+            text = "step %s on cluster %s failed" % (step_id, self.cluster_id)
+            if failure:
+                text += ": %s" % failure
+            cause = self.logs.step_cause(step_id, result.steps.get(step_id, {}))
+        else:
+            text = "step %s on cluster %s is %s" % (step_id, self.cluster_id,
+                                                    state or "not done")
+            status = self._ended(result.cluster_status)
+            if status.state in DONE_STATES:
+                text += "; the cluster %s (%s: %s)" % (_in_words(status.state), status.code,
+                                                       status.message)
+            cause = self.logs.bootstrap_cause(status.message or "")
+        if cause is not None:
+            return text + "\n" + cause.format()
+        if state == "FAILED":
+            return text + ("\n(no logs found under %s for this step yet: EMR copies logs"
+                           " to S3 every few minutes; `streamr diagnose %s %s` reads them"
+                           " later)" % (self.logs.log_uri, self.cluster_id, step_id))
+        return text
