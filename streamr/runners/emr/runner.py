@@ -30,7 +30,6 @@ import shutil
 
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
-from streamr.job import SKIP_MALFORMED_PROPERTY
 from streamr.runners.base import MRJobRunner
 from streamr.runners.emr.cluster import ACTIVE_STATES, EMRClusters
 from streamr.runners.emr.cluster_start import ClusterStarter
@@ -149,21 +148,13 @@ class EMRJobRunner(MRJobRunner):
 
     # --- the parts of a run ------------------------------------------------------------
 
-    def _streaming_jobconf(self) -> dict:
-        """The jobconf every streaming step carries: the ``jobconf`` option,
-        and the property that tells tasks to skip malformed records."""
-        jobconf = {k: str(v) for k, v in (self._opts.get("jobconf") or {}).items()}
-        if self._opts["skip_malformed_records"]:
-            jobconf[SKIP_MALFORMED_PROPERTY] = "true"
-        return jobconf
-
     def _planner(self) -> StepPlanner:
         return StepPlanner(
             opts=self._opts, fs=self.fs, uploads=self._uploads, tmp_dir=self._tmp_dir,
             job_key=self._job_key, steps=self._steps, script=self._script,
             working_dir=self._working_dir, job_settings=self._job_settings,
-            task_args=self._task_args_base, streaming_jobconf=self._streaming_jobconf(),
-            input_paths=self._input_paths, stdin=self._stdin, job_dir=self._job_dir(),
+            task_args=self._task_args_base, streaming_jobconf=self._step_jobconf(),
+            input_paths=self._input_paths, spool_stdin=self._spool_stdin, job_dir=self._job_dir(),
             final_output=self._final_output)
 
     def _starter(self) -> ClusterStarter:
@@ -243,11 +234,6 @@ class EMRJobRunner(MRJobRunner):
             if not steps.send_next(self.clusters, cluster_id, result):
                 return result
             watcher.watch(steps.labels(len(self._steps)))
-
-    def _step_counters(self, step_num: int) -> dict:
-        while len(self._counters) <= step_num:
-            self._counters.append({})
-        return self._counters[step_num]
 
     def _download_output(self) -> None:
         staging = self._staging_dir()

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,11 +111,13 @@ class StepPlanner:
     *job_dir* the run's S3 directory, *final_output* where the last step
     writes; *tmp_dir* returns the run's local temporary directory (made on
     first use) and *task_args* the arguments every task gets;
-    *streaming_jobconf* is the jobconf every streaming step carries."""
+    *streaming_jobconf* is the jobconf every streaming step carries, and
+    *spool_stdin* copies the job's stdin to a local file for input number N."""
 
     def __init__(self, *, opts: dict, fs, uploads: Uploads, tmp_dir: Callable[[], str],
                  job_key: str, steps: list, script: str, working_dir, job_settings: dict,
-                 task_args: Callable[[], list], streaming_jobconf: dict, input_paths: list, stdin,
+                 task_args: Callable[[], list], streaming_jobconf: dict, input_paths: list,
+                 spool_stdin: Callable[[int], str],
                  job_dir: str, final_output: str):
         self.opts = opts
         self.fs = fs
@@ -131,7 +131,7 @@ class StepPlanner:
         self.task_args = task_args
         self.streaming_jobconf = streaming_jobconf
         self.input_paths = input_paths
-        self.stdin = stdin
+        self.spool_stdin = spool_stdin
         self.job_dir = job_dir
         self.final_output = final_output
 
@@ -149,11 +149,7 @@ class StepPlanner:
         files: list = []  # every input file, for a manifest
         for num, path in enumerate(self.input_paths):
             if path == "-":
-                copy = os.path.join(self.tmp_dir(), "stdin-%d" % num)
-                stream = self.stdin if self.stdin is not None else sys.stdin.buffer
-                with open(copy, "wb") as out:
-                    shutil.copyfileobj(stream, out, 1 << 20)
-                uri = self.uploads.uri_for(copy)
+                uri = self.uploads.uri_for(self.spool_stdin(num))
                 uris.append(uri)
                 files.append(uri)
                 continue
