@@ -624,7 +624,7 @@ def test_terminate_cluster_on_failure_cancels_remaining_steps(sim):
 def test_cancel_steps(sim):
     # the running step holds until the pending one is cancelled
     release = threading.Event()
-    sim.register_jar("wait.jar", lambda args, jar: release.wait(120))
+    sim.register_jar("wait.jar", lambda args, jar: release.wait(120) and None)
     cluster_id = run_cluster(sim, keep_alive=True, steps=[
         jar_step("running", "wait.jar", action="CONTINUE"),
         jar_step("pending", "wait.jar", action="CONTINUE")])

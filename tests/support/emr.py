@@ -101,7 +101,11 @@ def occupy(sim, cluster_id, name="someone else's"):
     """Give *cluster_id* a step of its own (not a job's), which runs until
     the returned event is set. Returns once the step is RUNNING."""
     done = threading.Event()
-    sim.register_jar(HOLD_JAR, lambda args, jar: done.wait(120))
+
+    def hold(args, jar):
+        done.wait(120)  # then succeeds (a stand-in jar fails by returning an exit code)
+
+    sim.register_jar(HOLD_JAR, hold)
     step_id = sim.client("emr").add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
         "Name": name, "ActionOnFailure": "CONTINUE",
         "HadoopJarStep": {"Jar": "command-runner.jar", "Args": [HOLD_JAR]}}])["StepIds"][0]
