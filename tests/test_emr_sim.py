@@ -856,6 +856,8 @@ def test_terminate_during_step(sim, code, state, reason, step_state):
     assert snapshot.steps[0][2] == step_state
 
 
+@pytest.mark.sim
+@pytest.mark.slow
 def test_standalone_server_prints_endpoint():
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-m", "tests.emr_sim", "--no-roles"],

@@ -52,6 +52,9 @@ from tests.jobs.mr_local_jobs import (
 from tests.support.jobs import JOBS, ROOT, read_parts, run_script
 from tests.support.waiting import DEADLINE, wait_for
 
+# the local runner runs every task as a subprocess
+pytestmark = pytest.mark.slow
+
 FEATURES = os.path.join(JOBS, "mr_features.py")
 LOCAL_JOBS = os.path.join(JOBS, "mr_local_jobs.py")
 MAXSIZE = "mapreduce.input.fileinputformat.split.maxsize"
