@@ -219,17 +219,21 @@ def test_daemon_started_by_bootstrap_neither_blocks_nor_outlives_cluster(sim, tm
 
 
 def test_cluster_without_steps_ends_after_bootstrapping(sim):
-    sim.timings.starting = sim.timings.bootstrapping = 0.5  # put back by the fixture's reset
+    # an hour each, passed with advance: no test is fast or slow enough to miss a state
+    sim.timings.starting = sim.timings.bootstrapping = 3600  # put back by the fixture's reset
     cluster_id = run_cluster(sim)
     assert sim.client("emr").describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"][
         "StateChangeReason"] == {"Message": "Provisioning Amazon EC2 capacity"}
+    sim.advance(3600)
+    sim.wait_for_cluster(cluster_id, "BOOTSTRAPPING")
+    sim.advance(3600)
     assert sim.wait_for_cluster(cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS") == "TERMINATED"
     status = sim.client("emr").describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
     assert status["StateChangeReason"] == {"Code": "ALL_STEPS_COMPLETED",
                                            "Message": "Steps completed"}
     assert status["Timeline"]["EndDateTime"] >= status["Timeline"]["ReadyDateTime"]
     snapshot = sim.cluster(cluster_id)
-    assert snapshot.ready - snapshot.created >= 0.999  # starting + bootstrapping
+    assert snapshot.ready - snapshot.created >= 7199.999  # starting + bootstrapping
     assert sim.cluster(cluster_id).history == (
         "STARTING", "BOOTSTRAPPING", "WAITING", "TERMINATING", "TERMINATED")
 
