@@ -1,4 +1,9 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, and the markers of the test tiers.
+
+Markers (registered in pyproject.toml): ``sim`` is put here on every test
+that uses the moto server (the ``aws``, ``emr_sim`` and ``sim`` fixtures
+all do); ``slow`` and ``mrjob`` are set in the modules themselves. The
+fast tier is ``python -m pytest -m "not slow and not sim"``."""
 
 import subprocess
 import sys
@@ -106,3 +111,13 @@ class AWSForTest:
 
 # the simulated EMR (tests/emr_sim): ``emr_sim`` for tests, on the session's moto server
 from tests.emr_sim.fixture import emr_sim, emr_sim_session  # noqa: E402, F401
+
+# ``sim``: the simulated EMR with buckets, roles and input files (``sim_setup``)
+from tests.support.emr import sim, sim_setup  # noqa: E402, F401
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that starts or shares the moto server ``sim``."""
+    for item in items:
+        if "moto_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sim)

@@ -9,7 +9,7 @@ import pytest
 from streamr.aws import AWSConnection
 from streamr.errors import AWSError
 from streamr.fs import make_filesystem
-from tests.helpers import ROOT, run_script
+from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 

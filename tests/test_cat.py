@@ -8,7 +8,7 @@ import sys
 
 from streamr.fs import make_filesystem
 from streamr.output import write_output
-from tests.helpers import ROOT
+from tests.support.jobs import ROOT
 
 
 def streamr(*args, env=None):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import streamr
 from streamr.cli import cli, table_option_values, table_options
 from streamr.options import option
-from tests.helpers import ROOT
+from tests.support.jobs import ROOT
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 

@@ -23,7 +23,7 @@ from streamr.errors import UsageError
 from streamr.job import MRJob
 from streamr.options import Cleared, OptionValueError
 from streamr.runners.inline import InlineRunner
-from tests.helpers import ROOT, run_script
+from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf"]

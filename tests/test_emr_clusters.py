@@ -6,33 +6,19 @@ diagnose)."""
 import json
 import re
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from click.testing import CliRunner
 
-from streamr.cli import cli
-from tests.test_emr_failures import wait_for
-from tests.test_emr_runner import EXAMPLES, FAST, JOBS, ROOT, ok, put, run_job
+from tests.support.emr import SimSetup, occupy, put, streamr
+from tests.support.jobs import EMR_JOBS, EXAMPLES, FAST, ok, run_job, start_job
+from tests.support.waiting import wait_for_line
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def sim(emr_sim):
-    emr_sim.create_default_roles()
-    s3 = emr_sim.client("s3")
-    for bucket in ("in-bucket", "out-bucket"):
-        s3.create_bucket(Bucket=bucket,
-                         CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    emr_sim.s3 = s3
-    put(emr_sim, "s3://in-bucket/text/a.txt", b"one two two\n")
-    return emr_sim
-
-
-def streamr(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    return result
+def sim_setup():
+    return SimSetup(files={"s3://in-bucket/text/a.txt": b"one two two\n"})
 
 
 # --- the request -----------------------------------------------------------------------------
@@ -172,7 +158,7 @@ def test_create_run_on_list_diagnose_terminate(sim):
 
     # a failing job on it: the cluster waits on; diagnose explains later
     put(sim, "s3://in-bucket/boom/a.txt", b"BOOM\n")
-    proc = run_job(JOBS / "mr_boom.py", "-r", "emr", *FAST, "--cluster-id", cluster_id,
+    proc = run_job(EMR_JOBS / "mr_boom.py", "-r", "emr", *FAST, "--cluster-id", cluster_id,
                    "--jobconf", "mapreduce.map.maxattempts=1", "s3://in-bucket/boom/")
     assert proc.returncode == 1
     assert sim.wait_for_cluster(cluster_id, "WAITING") == "WAITING"
@@ -208,39 +194,35 @@ def test_terminated_cluster_id_is_refused(sim):
     assert "is TERMINATED" in proc.stderr.decode().splitlines()[-1]
 
 
-def test_ctrl_c_on_a_shared_cluster_cancels_only_this_jobs_steps(sim):
+def test_ctrl_c_on_a_shared_cluster_cancels_only_this_jobs_steps(sim, tmp_path):
     created = streamr("create-cluster", "--no-conf", "--no-bootstrap-python",
                       "--check-cluster-every", "0.05", "--wait")
     cluster_id = created.stdout.strip()
-    # a first job keeps the cluster busy, so the second job's step waits
-    busy = subprocess.Popen([sys.executable, str(JOBS / "mr_slow.py"), "-r", "emr", *FAST,
-                             "--sleep", "3", "--cluster-id", cluster_id,
-                             "s3://in-bucket/text/"], cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # another user's step keeps the cluster busy until released, so the
+    # job's step waits behind it for as long as the test needs
+    done = occupy(sim, cluster_id, name="mr_other: Step 1 of 1")
     emr = sim.client("emr")
-    wait_for(lambda: emr.list_steps(ClusterId=cluster_id)["Steps"])
-    second = subprocess.Popen([sys.executable, str(EXAMPLES / "mr_word_freq_count.py"), "-r",
-                               "emr", *FAST, "--cluster-id", cluster_id,
-                               "s3://in-bucket/text/"], cwd=str(ROOT),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log = tmp_path / "job.log"
+    job = start_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
+                    "--cluster-id", cluster_id, "s3://in-bucket/text/", log_file=log)
     try:
-        wait_for(lambda: len(emr.list_steps(ClusterId=cluster_id)["Steps"]) == 2)
-        time.sleep(0.3)
-        second.send_signal(signal.SIGINT)
-        _, err = second.communicate(timeout=60)
-        assert second.returncode == 130, err.decode()
+        wait_for_line(log, r"Step 1 of 1 \(s-\w+\): PENDING", proc=job)
+        job.send_signal(signal.SIGINT)
+        job.communicate(timeout=120)
+        assert job.returncode == 130, log.read_text()
         steps = {s["Name"].rsplit(":", 1)[0].split(".")[0]: s["Status"]["State"]
                  for s in emr.list_steps(ClusterId=cluster_id)["Steps"]}
         assert steps["mr_word_freq_count"] == "CANCELLED"
-        assert busy.wait(timeout=60) == 0
+        assert steps["mr_other"] == "RUNNING"
+        done.set()
+        sim.wait_for_cluster(cluster_id, "WAITING")
         steps = {s["Name"].rsplit(":", 1)[0].split(".")[0]: s["Status"]["State"]
                  for s in emr.list_steps(ClusterId=cluster_id)["Steps"]}
-        assert steps["mr_slow"] == "COMPLETED"
-        assert sim.cluster(cluster_id).state == "WAITING"
+        assert steps["mr_other"] == "COMPLETED"
     finally:
-        for proc in (busy, second):
-            if proc.poll() is None:
-                proc.kill()
+        done.set()
+        if job.poll() is None:
+            job.kill()
 
 
 def test_diagnose_refuses_a_bad_id(sim):

@@ -5,24 +5,20 @@ non-zero exit, and leaves no cluster running that the job started."""
 
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.test_emr_runner import EXAMPLES, FAST, JOBS, ROOT, keys, ok, put, run_job, the_cluster
+from tests.support.emr import SimSetup, keys, the_cluster
+from tests.support.jobs import EMR_JOBS, EXAMPLES, FAST, ok, run_job, start_job
+from tests.support.waiting import wait_for_line
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def sim(emr_sim):
-    s3 = emr_sim.client("s3")
-    for bucket in ("in-bucket", "out-bucket"):
-        s3.create_bucket(Bucket=bucket,
-                         CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    emr_sim.s3 = s3
-    put(emr_sim, "s3://in-bucket/text/a.txt", b"one two two\n")
-    return emr_sim
+def sim_setup():
+    # no IAM roles: tests that want them take the ``roles`` fixture
+    return SimSetup(roles=False, files={"s3://in-bucket/text/a.txt": b"one two two\n"})
 
 
 @pytest.fixture()
@@ -35,38 +31,25 @@ def last_line(proc):
     return proc.stderr.decode().rstrip("\n").splitlines()[-1]
 
 
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError("gave up waiting")
-
-
-def test_ctrl_c_terminates_the_cluster_and_removes_temporary_files(roles):
+def test_ctrl_c_terminates_the_cluster_and_removes_temporary_files(roles, tmp_path):
     sim = roles
-    proc = subprocess.Popen(
-        [sys.executable, str(JOBS / "mr_slow.py"), "-r", "emr", *FAST, "--sleep", "60",
-         "s3://in-bucket/text/"], cwd=str(ROOT), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE)
+    log = tmp_path / "job.log"
+    proc = start_job(EMR_JOBS / "mr_slow.py", "-r", "emr", *FAST, "--sleep", "60",
+                     "s3://in-bucket/text/", log_file=log)
     try:
-        emr = sim.client("emr")
-        cluster_id = wait_for(lambda: [c["Id"] for c in emr.list_clusters()["Clusters"]])[0]
-        step_id = wait_for(lambda: [s["Id"] for s in emr.list_steps(
-            ClusterId=cluster_id)["Steps"]])[0]
-        sim.wait_for_step(cluster_id, step_id, "RUNNING")
-        time.sleep(0.3)  # the runner is now in its wait loop
+        # the runner has seen its step run: it is in its wait loop
+        wait_for_line(log, r"Step 1 of 1 \(s-\w+\): RUNNING", proc=proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err.decode()
-    assert err.decode().rstrip().splitlines()[-1].endswith(
-        "interrupted; temporary files removed")
-    assert "Traceback" not in err.decode()
+    err = log.read_text()
+    assert proc.returncode == 130, err
+    assert err.rstrip().splitlines()[-1].endswith("interrupted; temporary files removed")
+    assert "Traceback" not in err
+    emr = sim.client("emr")
+    cluster_id = the_cluster(sim)
     assert sim.wait_for_cluster(cluster_id, "TERMINATED") == "TERMINATED"
     assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"][
         "StateChangeReason"]["Code"] == "USER_REQUEST"
@@ -143,7 +126,7 @@ def test_missing_input(roles):
 
 def test_cluster_lost_under_a_step(roles):
     roles.terminate_during_step(reason_code="SPOT_INSTANCE_TERMINATION", after_seconds=0.01)
-    proc = run_job(JOBS / "mr_slow.py", "-r", "emr", *FAST, "--sleep", "5",
+    proc = run_job(EMR_JOBS / "mr_slow.py", "-r", "emr", *FAST, "--sleep", "5",
                    "s3://in-bucket/text/")
     assert proc.returncode == 1
     err = proc.stderr.decode()

@@ -15,58 +15,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-JOBS = ROOT / "tests" / "jobs" / "emr"
-#: switches every run here takes: no config file, quick polling
-FAST = ["--no-conf", "--check-cluster-every", "0.05"]
+from tests.support.emr import keys, put, the_cluster, tmp_bucket_keys
+from tests.support.jobs import EMR_JOBS, EXAMPLES, FAST, ROOT, ok, run_job
 
-
-@pytest.fixture()
-def sim(emr_sim):
-    emr_sim.create_default_roles()
-    s3 = emr_sim.client("s3")
-    for bucket in ("in-bucket", "out-bucket", "jar-bucket"):
-        s3.create_bucket(Bucket=bucket,
-                         CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    emr_sim.s3 = s3
-    return emr_sim
-
-
-def put(sim, uri, data):
-    bucket, key = uri[len("s3://"):].split("/", 1)
-    sim.s3.put_object(Bucket=bucket, Key=key, Body=data)
-
-
-def keys(sim, uri):
-    bucket, prefix = uri[len("s3://"):].split("/", 1)
-    found = []
-    for page in sim.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        found.extend(obj["Key"] for obj in page.get("Contents", ()))
-    return found
-
-
-def run_job(script, *args, timeout=120, env=None):
-    return subprocess.run([sys.executable, str(script), *map(str, args)], cwd=str(ROOT),
-                          capture_output=True, timeout=timeout, env=env)
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr.decode("utf_8", "replace")
-    return proc.stdout
-
-
-def the_cluster(sim):
-    ids = [c["Id"] for c in sim.client("emr").list_clusters()["Clusters"]]
-    assert len(ids) == 1, ids
-    return ids[0]
-
-
-def tmp_bucket_keys(sim, prefix="tmp/"):
-    buckets = [b["Name"] for b in sim.s3.list_buckets()["Buckets"]
-               if b["Name"].startswith("streamr-tmp-")]
-    assert len(buckets) == 1
-    return [k for k in keys(sim, "s3://%s/%s" % (buckets[0], prefix))]
+pytestmark = pytest.mark.slow
 
 
 # --- the examples, compared with the local runner -------------------------------------------
@@ -140,7 +92,7 @@ def test_what_tasks_see(sim, tmp_path):
     data_dir.mkdir()
     (data_dir / "inside.txt").write_text("in a dir\n")
     put(sim, "s3://in-bucket/one/x.txt", b"line\n")
-    out = ok(run_job(JOBS / "mr_task_facts.py", "-r", "emr", *FAST, "--greeting", "bonjour",
+    out = ok(run_job(EMR_JOBS / "mr_task_facts.py", "-r", "emr", *FAST, "--greeting", "bonjour",
                      "--lookup", lookup, "--dirs", "%s#datadir" % data_dir,
                      "--setup", "touch setup-ran.txt", "--cmdenv", "STREAMR_CHECK=yes",
                      "s3://in-bucket/one/x.txt"))
@@ -189,7 +141,7 @@ def test_jar_step_gets_its_input_and_output(sim):
 
     sim.register_jar("s3://jar-bucket/upper.jar", upper_jar)
     put(sim, "s3://in-bucket/text/a.txt", b"a b a\n")
-    out = ok(run_job(JOBS / "mr_jar_then_count.py", "-r", "emr", *FAST,
+    out = ok(run_job(EMR_JOBS / "mr_jar_then_count.py", "-r", "emr", *FAST,
                      "s3://in-bucket/text/"))
     assert out == b'"A"\t2\n"B"\t1\n'
     assert seen["args"][:2] == ["-D", "upper.mode=all"]
@@ -199,7 +151,7 @@ def test_jar_step_gets_its_input_and_output(sim):
 
 def test_failing_mapper_shows_traceback_and_input(sim):
     put(sim, "s3://in-bucket/boom/a.txt", b"fine line\nhere BOOM goes\n")
-    proc = run_job(JOBS / "mr_boom.py", "-r", "emr", *FAST, "--jobconf",
+    proc = run_job(EMR_JOBS / "mr_boom.py", "-r", "emr", *FAST, "--jobconf",
                    "mapreduce.map.maxattempts=2", "s3://in-bucket/boom/a.txt")
     assert proc.returncode == 1
     err = proc.stderr.decode()

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import zipfile
 
@@ -25,6 +26,8 @@ from streamr.logs import (
     parse_step_log,
 )
 from tests.emr_sim.driver import IDLE_TIMEOUT_REASON
+from tests.support.emr import SimSetup
+from tests.support.waiting import wait_for
 
 BUCKET = "emr-sim-tests"
 LOGS = "s3://%s/logs/" % BUCKET
@@ -62,11 +65,8 @@ for line in sys.stdin:
 
 
 @pytest.fixture()
-def sim(emr_sim):
-    emr_sim.create_default_roles()
-    emr_sim.client("s3").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    return emr_sim
+def sim_setup():
+    return SimSetup(buckets=(BUCKET,))
 
 
 def put(sim, key, data):
@@ -214,24 +214,26 @@ def test_daemon_started_by_bootstrap_neither_blocks_nor_outlives_cluster(sim, tm
     assert not _gone(pid)
     sim.client("emr").terminate_job_flows(JobFlowIds=[cluster_id])
     sim.wait_for_cluster(cluster_id, "TERMINATED")
-    deadline = time.monotonic() + 5
-    while not _gone(pid):
-        assert time.monotonic() < deadline, "the daemon outlived its cluster"
-        time.sleep(0.02)
+    # it sleeps for 300 s: gone long before that means the cluster's end killed it
+    wait_for(lambda: _gone(pid), what="the daemon to end with its cluster")
 
 
 def test_cluster_without_steps_ends_after_bootstrapping(sim):
-    sim.timings.starting = sim.timings.bootstrapping = 0.5  # put back by the fixture's reset
+    # an hour each, passed with advance: no test is fast or slow enough to miss a state
+    sim.timings.starting = sim.timings.bootstrapping = 3600  # put back by the fixture's reset
     cluster_id = run_cluster(sim)
     assert sim.client("emr").describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"][
         "StateChangeReason"] == {"Message": "Provisioning Amazon EC2 capacity"}
+    sim.advance(3600)
+    sim.wait_for_cluster(cluster_id, "BOOTSTRAPPING")
+    sim.advance(3600)
     assert sim.wait_for_cluster(cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS") == "TERMINATED"
     status = sim.client("emr").describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
     assert status["StateChangeReason"] == {"Code": "ALL_STEPS_COMPLETED",
                                            "Message": "Steps completed"}
     assert status["Timeline"]["EndDateTime"] >= status["Timeline"]["ReadyDateTime"]
     snapshot = sim.cluster(cluster_id)
-    assert snapshot.ready - snapshot.created >= 0.999  # starting + bootstrapping
+    assert snapshot.ready - snapshot.created >= 7199.999  # starting + bootstrapping
     assert sim.cluster(cluster_id).history == (
         "STARTING", "BOOTSTRAPPING", "WAITING", "TERMINATING", "TERMINATED")
 
@@ -624,7 +626,9 @@ def test_terminate_cluster_on_failure_cancels_remaining_steps(sim):
 
 
 def test_cancel_steps(sim):
-    sim.register_jar("wait.jar", lambda args, jar: time.sleep(0.5))
+    # the running step holds until the pending one is cancelled
+    release = threading.Event()
+    sim.register_jar("wait.jar", lambda args, jar: release.wait(120) and None)
     cluster_id = run_cluster(sim, keep_alive=True, steps=[
         jar_step("running", "wait.jar", action="CONTINUE"),
         jar_step("pending", "wait.jar", action="CONTINUE")])
@@ -635,6 +639,7 @@ def test_cancel_steps(sim):
     assert [(info["StepId"], info["Status"]) for info in answer["CancelStepsInfoList"]] == [
         (pending, "SUBMITTED"), ("s-NOSUCHSTEP", "FAILED")]
     assert describe_step(sim, cluster_id, pending)["Status"]["State"] == "CANCELLED"
+    release.set()
     assert sim.wait_for_step(cluster_id, running, "COMPLETED", "FAILED") == "COMPLETED"
     assert [run.step_id for run in sim.step_runs(cluster_id)] == [running]
 
@@ -643,7 +648,7 @@ SLEEPER = b"""\
 import os, time
 with open(os.environ["PIDFILE"], "w") as out:
     out.write(str(os.getpid()))
-time.sleep(60)
+time.sleep(600)
 """
 
 
@@ -656,10 +661,7 @@ def _sleeping_step(sim, pidfile, action="TERMINATE_CLUSTER"):
 
 
 def _task_pid(pidfile):
-    deadline = time.monotonic() + 20
-    while not (pidfile.exists() and pidfile.read_text()):
-        assert time.monotonic() < deadline, "the mapper never started"
-        time.sleep(0.02)
+    wait_for(lambda: pidfile.exists() and pidfile.read_text(), what="the mapper to start")
     return int(pidfile.read_text())
 
 
@@ -676,10 +678,10 @@ def test_terminate_job_flows_during_a_step_kills_tasks(sim, tmp_path):
     cluster_id = run_cluster(sim, steps=[_sleeping_step(sim, pidfile),
                                          jar_step("after", "slow.jar")])
     pid = _task_pid(pidfile)
-    started = time.monotonic()
     sim.client("emr").terminate_job_flows(JobFlowIds=[cluster_id])
-    assert sim.wait_for_cluster(cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS") == "TERMINATED"
-    assert time.monotonic() - started < 10
+    # the task sleeps for 600 s: a cluster ended before that killed it
+    assert sim.wait_for_cluster(cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS",
+                                timeout=120) == "TERMINATED"
     assert _gone(pid)
     assert sim.cluster(cluster_id).reason_code == "USER_REQUEST"
     assert sim.cluster(cluster_id).reason_message == "Terminated by user request"
@@ -858,6 +860,8 @@ def test_terminate_during_step(sim, code, state, reason, step_state):
     assert snapshot.steps[0][2] == step_state
 
 
+@pytest.mark.sim
+@pytest.mark.slow
 def test_standalone_server_prints_endpoint():
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-m", "tests.emr_sim", "--no-roles"],

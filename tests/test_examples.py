@@ -27,6 +27,9 @@ EVENTS = "examples/data/events.jsonl.gz"
 
 WORD_RE = re.compile(r"[\w']+")
 
+# every test here runs example scripts as subprocesses
+pytestmark = pytest.mark.slow
+
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -268,6 +271,7 @@ def mrjob_copy(script, dest_root):
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"), dirs_exist_ok=True)
 
 
+@pytest.mark.mrjob
 @pytest.mark.parametrize(("script", "args"), COMPAT_CASES,
                          ids=[" ".join([s, *a[:-1]]) for s, a in COMPAT_CASES])
 def test_same_output_as_mrjob(run_script, tmp_path, script, args):

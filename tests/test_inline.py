@@ -14,7 +14,6 @@ from streamr.job import MRJob
 from streamr.protocol import JSONValueProtocol
 from streamr.runners.inline import Source
 from streamr.runners.inline import map_inputs as plan_splits
-from tests.helpers import JOBS, run_inline, run_script
 from tests.jobs.mr_features import (
     MRCommand,
     MRCounting,
@@ -25,6 +24,7 @@ from tests.jobs.mr_features import (
     MRTaskCensus,
     MRTwoStepMax,
 )
+from tests.support.jobs import JOBS, run_inline, run_script
 
 FEATURES = os.path.join(JOBS, "mr_features.py")
 TEXT = b"".join(b"line %d alpha beta gamma\n" % i for i in range(200))

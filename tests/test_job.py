@@ -11,8 +11,8 @@ import pytest
 from streamr.job import MRJob
 from streamr.protocol import JSONProtocol, JSONValueProtocol, RawValueProtocol, ReprProtocol
 from streamr.step import MRStep
-from tests.helpers import JOBS, json_lines, run_script
 from tests.jobs.mr_features import MRCounting, MRTaskCensus, MRTwoStepMax
+from tests.support.jobs import JOBS, json_lines, run_script
 
 FEATURES = os.path.join(JOBS, "mr_features.py")
 

@@ -28,7 +28,6 @@ import pytest
 from streamr.errors import UsageError
 from streamr.runners.local import LocalRunner
 from streamr.step import StepFailedException
-from tests.helpers import JOBS, ROOT, read_parts, run_script
 from tests.jobs.mr_features import (
     MRCounting,
     MRRaiser,
@@ -50,6 +49,11 @@ from tests.jobs.mr_local_jobs import (
     MRSplitReport,
     MRWordSum,
 )
+from tests.support.jobs import JOBS, ROOT, read_parts, run_script
+from tests.support.waiting import DEADLINE, wait_for
+
+# the local runner runs every task as a subprocess
+pytestmark = pytest.mark.slow
 
 FEATURES = os.path.join(JOBS, "mr_features.py")
 LOCAL_JOBS = os.path.join(JOBS, "mr_local_jobs.py")
@@ -129,13 +133,10 @@ def processes_with(marker):
     return found
 
 
-def wait_for(condition, timeout, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
+def gone(marker):
+    """Whether every process with *marker* has ended (waiting for it, with
+    a deadline only a stuck test reaches)."""
+    return wait_for(lambda: not processes_with(marker), what="tasks with %s to end" % marker)
 
 
 @pytest.fixture
@@ -549,15 +550,16 @@ def test_failure_stops_after_max_attempts(tmp_path):
 
 def test_a_failed_task_stops_the_others(tmp_path):
     marker = "streamr-stop-test-%d-%d" % (os.getpid(), time.time_ns())
-    started = time.time()
+    started = time.monotonic()
     try:
         with pytest.raises(StepFailedException, match="mapper task 1 reading"):
             run_job(MRSleepy, "local", tmp_path / "out", [
-                "--sleep", "60", "--marker", marker, "--fail-partition", "1",
+                "--sleep", "900", "--marker", marker, "--fail-partition", "1",
                 "--local-tmp-dir", tmp_path / "work", "--cleanup-on-failure", "ALL"],
                 stdin=TEXT)
-        assert time.time() - started < 15
-        assert wait_for(lambda: not processes_with(marker), 5), processes_with(marker)
+        # the other tasks sleep for 900 s: ending well before means they were stopped
+        assert time.monotonic() - started < 450
+        assert gone(marker)
     finally:
         for pid in processes_with(marker):  # only if the runner failed to stop them
             os.kill(pid, signal.SIGKILL)
@@ -601,17 +603,16 @@ def test_interrupt_stops_every_task_and_removes_temporary_files(tmp_path):
     with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, LOCAL_JOBS, "-r", "local", "--no-conf", "--num-cores", "2",
-             "--local-tmp-dir", str(work), "--sleep", "60", "--marker", marker,
+             "--local-tmp-dir", str(work), "--sleep", "900", "--marker", marker,
              str(tmp_path / "input.txt")],
             stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
     try:
         # two map tasks, each with a child of its own
-        assert wait_for(lambda: len(processes_with(marker)) >= 4, 30), processes_with(marker)
-        started = time.time()
+        wait_for(lambda: len(processes_with(marker)) >= 4, what="four task processes")
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-        assert time.time() - started < 10
-        assert wait_for(lambda: not processes_with(marker), 5), processes_with(marker)
+        # the tasks sleep for 900 s: ending within the deadline means they were stopped
+        proc.wait(timeout=DEADLINE)
+        assert gone(marker)
     finally:
         if proc.poll() is None:
             proc.kill()

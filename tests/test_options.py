@@ -18,7 +18,7 @@ from streamr.options import (
     option,
     options_for_runner,
 )
-from tests.helpers import ROOT
+from tests.support.jobs import ROOT
 
 # options the EMR runner and the example config files rely on
 EMR_OPTIONS = [

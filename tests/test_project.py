@@ -4,7 +4,7 @@ import ast
 import os
 import re
 
-from tests.helpers import ROOT
+from tests.support.jobs import ROOT
 
 
 def _read(path):

@@ -12,6 +12,8 @@ import pytest
 
 import streamr.protocol as ours
 
+pytestmark = pytest.mark.mrjob
+
 
 def _same(a, b):
     """Equality that is strict about types, treats NaN as equal to NaN,

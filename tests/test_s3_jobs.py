@@ -9,9 +9,9 @@ import pytest
 
 from streamr.errors import AWSError
 from streamr.fs.s3 import S3Filesystem
-from tests.helpers import JOBS, ROOT, json_lines, read_parts, run_script
 from tests.jobs.mr_features import MREnvReport
 from tests.jobs.mr_local_jobs import MRLineCount
+from tests.support.jobs import JOBS, ROOT, json_lines, read_parts, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 TEXT = os.path.join(ROOT, "examples", "data", "river-tales.txt")

@@ -223,7 +223,8 @@ class MRFailOnce(MRJob):
 class MRSleepy(MRJob):
     """Each map task sleeps ``--sleep`` seconds; with ``--marker``, it first
     starts a child process (holding the marker in its command line) that
-    sleeps a minute, to check that stopping a task stops its children. The
+    sleeps 15 minutes, far past any test's deadline, to check that stopping
+    a task stops its children. The
     map task numbered ``--fail-partition`` fails after a second instead
     (by then the other tasks have started their children)."""
 
@@ -239,7 +240,7 @@ class MRSleepy(MRJob):
             raise RuntimeError("map task %s fails" % self.options.fail_partition)
         if self.options.marker:
             self.child = subprocess.Popen(
-                [sys.executable, "-c", "import time; time.sleep(60)", self.options.marker])
+                [sys.executable, "-c", "import time; time.sleep(900)", self.options.marker])
         time.sleep(self.options.sleep)
 
     def mapper(self, _, line):
