@@ -37,19 +37,17 @@ from streamr.conf import (
     read_conf_files,
     runner_levels,
 )
-from streamr.errors import AWSError, CorruptInputError, UsageError
-from streamr.launch import set_up_logging
+from streamr.console import set_up_logging
+from streamr.errors import StreamrError, UsageError
 from streamr.options import (
     ALL_RUNNERS,
     OPTIONS,
     PATH_LIKE_ENV,
     Cleared,
     Option,
-    OptionValueError,
     option,
     options_for_runner,
 )
-from streamr.step import StepFailedException
 
 __all__ = ["cli", "main", "table_option_values", "table_options"]
 
@@ -57,33 +55,29 @@ __all__ = ["cli", "main", "table_option_values", "table_options"]
 RUNNER_ORDER = ("inline", "local", "emr")
 
 
-class StreamrUsageError(click.ClickException):
-    """A mistake the user can fix: one line, exit status 2."""
+class CommandFailed(click.ClickException):
+    """How an error a user can cause (:class:`~streamr.errors.StreamrError`)
+    ends the ``streamr`` command: one line, ``streamr: error: ...``, and the
+    exit status the error's class declares."""
 
-    exit_code = 2
+    def __init__(self, error: StreamrError):
+        super().__init__(str(error))
+        self.error = error
+        self.exit_code = error.exit_status
 
     def show(self, file: Any = None) -> None:
         click.echo("streamr: error: %s" % self.format_message(), file=file or sys.stderr)
 
 
-class StreamrServiceError(StreamrUsageError):
-    """AWS refused or could not be reached, or stored data is damaged: one
-    line, exit status 1."""
-
-    exit_code = 1
-
-
 class _Group(click.Group):
-    """A group whose subcommands' usage errors become one line and exit 2
-    (AWS refusals: exit 1)."""
+    """A group whose subcommands' user errors end as :class:`CommandFailed`
+    (the one place the ``streamr`` command reads an exit status)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (UsageError, OptionValueError) as exc:
-            raise StreamrUsageError(str(exc)) from None
-        except (AWSError, CorruptInputError, StepFailedException) as exc:
-            raise StreamrServiceError(str(exc)) from None
+        except StreamrError as exc:
+            raise CommandFailed(exc) from None
 
 
 class _CurrentStderr:

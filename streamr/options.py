@@ -18,6 +18,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+# defined with the other errors a user can cause; importable from here too
+from streamr.errors import OptionValueError
+
 __all__ = [
     "ALL_RUNNERS",
     "OPTIONS",
@@ -53,11 +56,6 @@ TOPICS = {
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
 }
-
-
-class OptionValueError(ValueError):
-    """A value that does not fit its option. ``str()`` is one line that says
-    what was expected."""
 
 
 class Cleared:
