@@ -1,13 +1,14 @@
 """Every error a user can cause, as one tree of exception classes.
 
 :class:`StreamrError` is the root. Each class says on itself how the
-program ends when it escapes: :attr:`~StreamrError.exit_status`, and the
-one line that tells the user (:meth:`~StreamrError.message`). The two
-places a run ends (``python job.py`` in :mod:`streamr.launch`, the
-``streamr`` command in :mod:`streamr.cli`) read both from the exception
-and list no error types themselves, so adding an error is adding a class
-here. Anything that is not a :class:`StreamrError` is a bug in streamr (or
-in the job's own code) and keeps its traceback.
+program ends when it escapes: :attr:`~StreamrError.exit_status`. The two
+places a program ends (``python job.py`` in :mod:`streamr.launch`, the
+``streamr`` command in :mod:`streamr.cli.failure`) read it from the
+exception and list no error types themselves, so adding an error is adding
+a class here. A job's command line prints :meth:`~StreamrError.message`;
+the ``streamr`` command prints ``streamr: error:`` and the error's text.
+Anything that is not a :class:`StreamrError` is a bug in streamr (or in the
+job's own code) and keeps its traceback.
 
 This module runs inside tasks: standard library only, importable on 3.9.
 """
@@ -36,7 +37,8 @@ class StreamrError(Exception):
     exit_status = 1
 
     def message(self, prog: str) -> str:
-        """The line that tells the user, for the program named *prog*."""
+        """The line a job's command line ends with, *prog* being the
+        script's name."""
         return "%s: error: %s" % (prog, self)
 
 
