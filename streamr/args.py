@@ -14,10 +14,15 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 __all__ = [
+    "CONF_PATH_SWITCH",
+    "NO_CONF_SWITCH",
+    "QUIET_SWITCH",
+    "VERBOSE_SWITCH",
     "JobArgumentParser",
+    "Switch",
     "add_job_switches",
     "args_for_task",
     "parse_name_value",
@@ -25,6 +30,24 @@ __all__ = [
     "switch_repeats",
     "switch_value",
 ]
+
+
+class Switch(NamedTuple):
+    """A switch that a job's command line and the ``streamr`` command both
+    have: its spellings, help and metavar, declared once so the two cannot
+    drift apart. (Each parser decides where the value goes.)"""
+
+    flags: tuple
+    help: str
+    metavar: str | None = None
+
+
+CONF_PATH_SWITCH = Switch(("-c", "--conf-path"),
+                          "read this config file instead of the default one (repeatable)",
+                          "PATH")
+NO_CONF_SWITCH = Switch(("--no-conf",), "read no config file")
+VERBOSE_SWITCH = Switch(("-v", "--verbose"), "log debug messages")
+QUIET_SWITCH = Switch(("-q", "--quiet"), "log nothing but errors")
 
 
 class JobArgumentParser(argparse.ArgumentParser):
@@ -65,14 +88,15 @@ def add_job_switches(parser: argparse.ArgumentParser, options: tuple) -> None:
                      help="do not print the output to stdout")
     job.add_argument("--no-output", dest="cat_output", action="store_false",
                      help=argparse.SUPPRESS)
-    job.add_argument("-c", "--conf-path", dest="conf_paths", action="append", metavar="PATH",
-                     help="read this config file instead of the default ones (repeatable)")
-    job.add_argument("--no-conf", dest="conf_paths", action="store_const", const=[],
-                     help="read no config file")
-    job.add_argument("-v", "--verbose", dest="verbose", action="store_true", default=False,
-                     help="log debug messages")
-    job.add_argument("-q", "--quiet", dest="quiet", action="store_true", default=False,
-                     help="log nothing but errors")
+    job.add_argument(*CONF_PATH_SWITCH.flags, dest="conf_paths", action="append",
+                     metavar=CONF_PATH_SWITCH.metavar, help=CONF_PATH_SWITCH.help)
+    # --no-conf is an empty list of config files (a later -c adds to it)
+    job.add_argument(*NO_CONF_SWITCH.flags, dest="conf_paths", action="store_const", const=[],
+                     help=NO_CONF_SWITCH.help)
+    job.add_argument(*VERBOSE_SWITCH.flags, dest="verbose", action="store_true", default=False,
+                     help=VERBOSE_SWITCH.help)
+    job.add_argument(*QUIET_SWITCH.flags, dest="quiet", action="store_true", default=False,
+                     help=QUIET_SWITCH.help)
 
     task = parser.add_argument_group("task mode (how runners call the job)")
     task.add_argument("--step-num", dest="step_num", type=int, default=0, metavar="N",

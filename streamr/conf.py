@@ -351,9 +351,10 @@ def _includes(path: str, data: dict, report: _Report) -> list:
 
 
 def _known_runners() -> set:
-    from streamr.runners import runner_names
+    # names only: config checking never imports a runner
+    from streamr.plugins import registered_runner_names
 
-    return set(ALL_RUNNERS) | set(runner_names())
+    return set(ALL_RUNNERS) | registered_runner_names()
 
 
 def _check_top_level(conf: ConfFile, report: _Report) -> dict:

@@ -1,23 +1,62 @@
-"""Exceptions that stand for mistakes a user can make, as opposed to bugs.
+"""Every error a user can cause, as one tree of exception classes.
 
-The command-line entry points turn these into one line on stderr and a
-non-zero exit status, without a traceback.
+:class:`StreamrError` is the root. Each class says on itself how the
+program ends when it escapes: :attr:`~StreamrError.exit_status`. The two
+places a program ends (``python job.py`` in :mod:`streamr.launch`, the
+``streamr`` command in :mod:`streamr.cli.failure`) read it from the
+exception and list no error types themselves, so adding an error is adding
+a class here. A job's command line prints :meth:`~StreamrError.message`;
+the ``streamr`` command prints ``streamr: error:`` and the error's text.
+Anything that is not a :class:`StreamrError` is a bug in streamr (or in the
+job's own code) and keeps its traceback.
 
 This module runs inside tasks: standard library only, importable on 3.9.
 """
 
 from __future__ import annotations
 
-__all__ = ["AWSError", "CorruptInputError", "MalformedRecordError", "TaskFailure", "UsageError"]
+__all__ = [
+    "AWSError",
+    "CorruptInputError",
+    "Interrupted",
+    "JobFailed",
+    "MalformedRecordError",
+    "OptionValueError",
+    "StepFailedException",
+    "StreamrError",
+    "TaskFailure",
+    "UsageError",
+]
 
 
-class UsageError(Exception):
+class StreamrError(Exception):
+    """Root of the errors a user can cause (and fix): they end the program
+    with one line on stderr and :attr:`exit_status`, never a traceback."""
+
+    #: the exit status of a program that ends with this error
+    exit_status = 1
+
+    def message(self, prog: str) -> str:
+        """The line a job's command line ends with, *prog* being the
+        script's name."""
+        return "%s: error: %s" % (prog, self)
+
+
+class UsageError(StreamrError):
     """Bad options, a missing input path, an unknown runner: exit status 2."""
 
     exit_status = 2
 
 
-class AWSError(Exception):
+class OptionValueError(StreamrError, ValueError):
+    """A value that does not fit its option: exit status 2. ``str()`` is one
+    line that says what was expected. (Also a :class:`ValueError`, as it
+    always was; importable from :mod:`streamr.options` too.)"""
+
+    exit_status = 2
+
+
+class AWSError(StreamrError):
     """AWS refused a request, or cannot be reached, for a reason the user can
     fix (credentials, bucket, region, endpoint): exit status 1. ``str()`` is
     one line naming what was asked for and the likely fix."""
@@ -25,7 +64,7 @@ class AWSError(Exception):
     exit_status = 1
 
 
-class CorruptInputError(Exception):
+class CorruptInputError(StreamrError):
     """A compressed file that does not decompress (damaged, cut short, or
     not really in the format its name says): exit status 1."""
 
@@ -38,11 +77,11 @@ class CorruptInputError(Exception):
                          " not in the format its name says" % (path, reason))
 
 
-class MalformedRecordError(ValueError):
+class MalformedRecordError(StreamrError, ValueError):
     """A line that the protocol in use cannot read: exit status 1.
 
     ``str()`` names where the line came from, which protocol refused it and
-    why, in one line."""
+    why, in one line. (Also a :class:`ValueError`, as protocols raise.)"""
 
     exit_status = 1
 
@@ -58,6 +97,76 @@ class MalformedRecordError(ValueError):
         if self.line_num:
             where += " line %d" % self.line_num
         return "%s: malformed record for %s (%s)" % (where, self.protocol, self.reason)
+
+
+class StepFailedException(StreamrError):
+    """Raised by a runner when a step of the job fails: exit status 1.
+
+    ``str()`` gives a one-line summary such as ``Step 2 of 3 failed: ...``
+    (steps counted from 1 for people). Jobs written for mrjob import it from
+    :mod:`streamr.step`, which re-exports it."""
+
+    exit_status = 1
+
+    def __init__(self, reason=None, step_num=None, num_steps=None, step_desc=None,
+                 last_step_num=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.step_num = step_num
+        self.num_steps = num_steps
+        self.step_desc = step_desc
+        self.last_step_num = None if last_step_num == step_num else last_step_num
+
+    def __str__(self):
+        if self.step_desc:
+            name = self.step_desc
+        elif self.step_num is None:
+            name = "Step"
+        else:
+            if self.last_step_num is not None:
+                name = "Steps %d-%d" % (self.step_num + 1, self.last_step_num + 1)
+            else:
+                name = "Step %d" % (self.step_num + 1)
+            if self.num_steps:
+                name += " of %d" % self.num_steps
+        if self.reason:
+            return "%s failed: %s" % (name, self.reason)
+        return "%s failed" % name
+
+    def __repr__(self):
+        fields = ("reason", "step_num", "num_steps", "step_desc")
+        shown = ", ".join("%s=%r" % (f, getattr(self, f)) for f in fields
+                          if getattr(self, f) is not None)
+        return "%s(%s)" % (type(self).__name__, shown)
+
+    def message(self, prog: str) -> str:
+        # already a whole sentence naming the step: no program prefix
+        return str(self)
+
+
+class JobFailed(StreamrError):
+    """The job's own code raised in a task: exit status 1. Made from the
+    runner's :class:`TaskFailure` once the job's traceback is printed; its
+    message is the failure line, naming the step and the task."""
+
+    exit_status = 1
+
+    def __init__(self, failure: TaskFailure):
+        self.failure = failure
+        super().__init__(str(failure))
+
+    def message(self, prog: str) -> str:
+        return str(self)
+
+
+class Interrupted(StreamrError):
+    """The user pressed Ctrl-C (``KeyboardInterrupt``): exit status 130,
+    as a shell reports a program stopped by SIGINT."""
+
+    exit_status = 130
+
+    def message(self, prog: str) -> str:
+        return "%s: interrupted; temporary files removed" % prog
 
 
 class TaskFailure:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import lzma
 import os
-import zlib
 from collections.abc import Iterator
 from typing import IO
 
-from streamr.errors import CorruptInputError, UsageError
+from streamr.errors import UsageError
+
+# the compression helpers live with the filesystems (which need them too);
+# they stay importable from here, where runners and tasks have always found them
+from streamr.fs.compression import COMPRESSED_SUFFIXES, corrupt_input_error, is_compressed
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
@@ -28,28 +30,9 @@ __all__ = [
     "open_input",
 ]
 
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
 _READ_BUFFER = 1 << 20
 
 log = logging.getLogger(__name__)
-
-
-# what decompressors raise on damaged data (zstd's error subclasses none of
-# these, so it is recognised by name)
-_DECOMPRESSION_ERRORS = (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError)
-
-
-def corrupt_input_error(exc: BaseException, path: str):
-    """A :class:`CorruptInputError` for *path* when *exc* is what a
-    decompressor raises on damaged data, else None."""
-    if isinstance(exc, _DECOMPRESSION_ERRORS) or "zstd" in type(exc).__name__.lower():
-        return CorruptInputError(path, str(exc) or type(exc).__name__)
-    return None
-
-
-def is_compressed(path: str) -> bool:
-    """True when *path*'s name says it is compressed (one split per file)."""
-    return path.lower().endswith(COMPRESSED_SUFFIXES)
 
 
 def expand_input_paths(paths: list, fs, check: bool = True, today=None,

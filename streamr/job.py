@@ -457,7 +457,7 @@ class MRJob:
     @classmethod
     def set_up_logging(cls, quiet=False, verbose=False, stream=None):
         """Log streamr's and the job's messages to *stream* (stderr)."""
-        from streamr.launch import set_up_logging
+        from streamr.console import set_up_logging
 
         set_up_logging(quiet=quiet, verbose=verbose, stream=stream)
 

@@ -1,38 +1,21 @@
 """From a parsed job to a running runner: picking the runner, handing it the
 job's options, and the command-line wrapper that turns user mistakes into one
-line and an exit status."""
+line and an exit status (the only place ``python job.py`` reads an error's
+exit status)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
 
-from streamr.errors import AWSError, CorruptInputError, MalformedRecordError, UsageError
-from streamr.options import OPTIONS, OptionValueError
+from streamr.console import set_up_logging
+from streamr.errors import Interrupted, JobFailed, StepFailedException, StreamrError
+from streamr.options import OPTIONS
 from streamr.runners import runner_class
 from streamr.runners.description import describe_job
-from streamr.step import StepFailedException
 
-__all__ = ["make_runner", "run_job_from_command_line", "set_up_logging"]
-
-log = logging.getLogger("streamr")
-
-
-def set_up_logging(quiet: bool = False, verbose: bool = False, stream=None) -> None:
-    """Send ``streamr`` and ``__main__`` log records to *stream* (stderr):
-    INFO and up, DEBUG with *verbose*, only errors with *quiet*."""
-    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    for name in ("streamr", "__main__"):
-        logger = logging.getLogger(name)
-        logger.handlers = [h for h in logger.handlers if not getattr(h, "_streamr", False)]
-        handler._streamr = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False
+__all__ = ["make_runner", "run_job_from_command_line"]
 
 
 def _cli_option_values(job) -> dict:
@@ -69,45 +52,60 @@ def job_traceback(exc: BaseException) -> str:
     return "".join(line for line in lines if line.rstrip("\n") not in notes)
 
 
-def _exit(message: str, status: int) -> None:
-    sys.stderr.write(message.rstrip() + "\n")
-    sys.exit(status)
-
-
 def run_job_from_command_line(job) -> None:
-    """What ``python myjob.py [args]`` does when not in task mode."""
+    """What ``python myjob.py [args]`` does when not in task mode. An error
+    a user can fix ends it with the error's own line and exit status."""
     opts = job.options
     set_up_logging(quiet=opts.quiet, verbose=opts.verbose)
-    cat_output = opts.cat_output if opts.cat_output is not None else not opts.output_dir
-    prog = job.arg_parser.prog
     try:
-        with make_runner(job) as runner:
-            try:
-                runner.run()
-            except StepFailedException as exc:
-                log.error(str(exc))
-                sys.exit(1)
-            except (UsageError, OptionValueError, MalformedRecordError, AWSError,
-                    CorruptInputError):
-                raise
-            except Exception as exc:
-                failure = getattr(runner, "failure", None)
-                if failure is None:
-                    raise  # a bug in streamr: keep the traceback
-                # the job's own code raised: its traceback, then where it was
-                sys.stderr.write(job_traceback(exc))
-                log.error(str(failure))
-                sys.exit(1)
-            if cat_output:
-                out = job.stdout
-                for chunk in runner.cat_output():
-                    out.write(chunk)
-                out.flush()
-    except (UsageError, OptionValueError) as exc:
-        _exit("%s: error: %s" % (prog, exc), 2)
-    except (MalformedRecordError, AWSError, CorruptInputError) as exc:
-        _exit("%s: error: %s" % (prog, exc), 1)
+        _run_and_cat(job)
     except KeyboardInterrupt:
-        _exit("%s: interrupted; temporary files removed" % prog, 130)
+        _exit_with(job, Interrupted())
+    except StreamrError as exc:
+        _exit_with(job, exc)
     except BrokenPipeError:
-        sys.exit(1)
+        sys.exit(1)  # whoever read the output stopped reading: nothing to tell
+
+
+def _run_and_cat(job) -> None:
+    cat_output = job.options.cat_output
+    if cat_output is None:
+        cat_output = not job.options.output_dir
+    with make_runner(job) as runner:
+        try:
+            runner.run()
+        except StepFailedException as exc:
+            # said at once: cleaning up after a failed step can take a while
+            _tell(job, exc)
+            raise
+        except StreamrError:
+            raise
+        except Exception as exc:
+            failure = getattr(runner, "failure", None)
+            if failure is None:
+                raise  # a bug in streamr: keep the traceback
+            # the job's own code raised: its traceback, then where it was
+            sys.stderr.write(job_traceback(exc))
+            failed = JobFailed(failure)
+            _tell(job, failed)
+            raise failed from None
+        if cat_output:
+            out = job.stdout
+            for chunk in runner.cat_output():
+                out.write(chunk)
+            out.flush()
+
+
+def _tell(job, exc: StreamrError) -> None:
+    """Write *exc*'s line on stderr (once)."""
+    if not getattr(exc, "_told", False):
+        sys.stderr.write(exc.message(job.arg_parser.prog).rstrip() + "\n")
+        sys.stderr.flush()
+        exc._told = True  # type: ignore[attr-defined]
+
+
+def _exit_with(job, exc: StreamrError) -> None:
+    """End the program on *exc*: its line, then the exit status its class
+    declares (the one place ``python job.py`` reads one)."""
+    _tell(job, exc)
+    sys.exit(exc.exit_status)

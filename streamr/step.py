@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import shlex
 
+# defined with the other errors a user can cause; jobs written for mrjob
+# import it from here
+from streamr.errors import StepFailedException
+
 __all__ = [
     "GENERIC_ARGS",
     "INPUT",
@@ -49,44 +53,6 @@ def identity_reducer(key, values):
     that names only ``*_init``/``*_final``/``*_pre_filter``."""
     for value in values:
         yield key, value
-
-
-class StepFailedException(Exception):
-    """Raised by a runner when a step of the job fails.
-
-    ``str()`` gives a one-line summary such as ``Step 2 of 3 failed: ...``
-    (steps counted from 1 for people)."""
-
-    def __init__(self, reason=None, step_num=None, num_steps=None, step_desc=None,
-                 last_step_num=None):
-        super().__init__(reason)
-        self.reason = reason
-        self.step_num = step_num
-        self.num_steps = num_steps
-        self.step_desc = step_desc
-        self.last_step_num = None if last_step_num == step_num else last_step_num
-
-    def __str__(self):
-        if self.step_desc:
-            name = self.step_desc
-        elif self.step_num is None:
-            name = "Step"
-        else:
-            if self.last_step_num is not None:
-                name = "Steps %d-%d" % (self.step_num + 1, self.last_step_num + 1)
-            else:
-                name = "Step %d" % (self.step_num + 1)
-            if self.num_steps:
-                name += " of %d" % self.num_steps
-        if self.reason:
-            return "%s failed: %s" % (name, self.reason)
-        return "%s failed" % name
-
-    def __repr__(self):
-        fields = ("reason", "step_num", "num_steps", "step_desc")
-        shown = ", ".join("%s=%r" % (f, getattr(self, f)) for f in fields
-                          if getattr(self, f) is not None)
-        return "%s(%s)" % (type(self).__name__, shown)
 
 
 class MRStep:

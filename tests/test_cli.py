@@ -313,3 +313,16 @@ def test_real_process(tmp_path):
                             env=env, capture_output=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b'"x"\t2\n"y"\t1\n'
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+def test_subcommands_are_the_ones_registered_in_one_place():
+    from streamr.cli.commands import COMMANDS
+
+    names = [command.name for command in COMMANDS]
+    assert len(names) == len(set(names))
+    assert sorted(cli.commands) == sorted(names)
+    listed = invoke("--help").stdout.split("Commands:")[1]
+    assert sorted(re.findall(r"^  (\S+)", listed, re.M)) == sorted(names)

@@ -41,7 +41,7 @@ def test_readme_example_data_exists():
 
 
 TASK_SIDE = ["job.py", "step.py", "protocol.py", "compat.py", "errors.py",
-             "args.py", "options.py", "inputs.py"] + [
+             "args.py", "options.py", "option_type.py", "inputs.py", "fs/compression.py"] + [
     os.path.join("engine", name) for name in sorted(os.listdir(os.path.join(ROOT, "streamr",
                                                                               "engine")))
     if name.endswith(".py")]
@@ -81,3 +81,33 @@ def test_task_side_modules_import_only_stdlib_and_streamr():
                 continue
             for top in tops:
                 assert top in stdlib or top in ("streamr", "__future__"), (name, top)
+
+
+def _streamr_imports(path):
+    """Every streamr module *path* imports, at module level or in a function."""
+    found = set()
+    for node in ast.walk(ast.parse(_read(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return {name for name in found if name.split(".")[0] == "streamr"}
+
+
+def test_options_and_config_know_no_runner_and_fs_knows_no_inputs():
+    for name in ("conf.py", "options.py", "option_type.py", "plugins.py"):
+        imported = _streamr_imports(os.path.join(ROOT, "streamr", name))
+        assert not [m for m in imported if m.startswith("streamr.runners")], name
+    fs_dir = os.path.join(ROOT, "streamr", "fs")
+    for name in os.listdir(fs_dir):
+        if name.endswith(".py"):
+            assert "streamr.inputs" not in _streamr_imports(os.path.join(fs_dir, name)), name
+
+
+def test_cli_modules_do_not_import_their_own_package():
+    """Subcommand modules import each other's modules, never ``streamr.cli``
+    itself (which imports them all): no cycle."""
+    cli_dir = os.path.join(ROOT, "streamr", "cli")
+    for name in os.listdir(cli_dir):
+        if name.endswith(".py") and name not in ("__init__.py", "__main__.py"):
+            assert "streamr.cli" not in _streamr_imports(os.path.join(cli_dir, name)), name

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import IO, NamedTuple
 
 from streamr.errors import AWSError, CorruptInputError
+from streamr.fs.compression import corrupt_input_error
 from streamr.fs.globs import has_glob
-from streamr.inputs import corrupt_input_error
 
 __all__ = ["Entry", "Filesystem", "GuardedReader", "is_hidden_name"]
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from streamr.fs.base import Entry, Filesystem, GuardedReader
+from streamr.fs.compression import is_compressed
 from streamr.fs.globs import expand_braces, has_glob
-from streamr.inputs import is_compressed
 
 __all__ = ["LocalFilesystem", "file_md5", "is_local_path", "local_path"]
 

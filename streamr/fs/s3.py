@@ -14,9 +14,9 @@ from typing import IO
 from streamr.aws import AWSConnection, aws_errors, describe_aws_error
 from streamr.errors import AWSError
 from streamr.fs.base import Entry, Filesystem, GuardedReader
+from streamr.fs.compression import is_compressed
 from streamr.fs.globs import glob_regex, has_glob, literal_prefix
 from streamr.fs.local import file_md5
-from streamr.inputs import is_compressed
 
 __all__ = ["S3Filesystem", "TMP_BUCKET_PREFIX", "parse_s3_uri"]
 

@@ -44,8 +44,7 @@ from streamr.runners.emr.uploads import Uploads
 from streamr.runners.emr.watch import StepWatcher
 from streamr.step import StepFailedException
 
-# s3_uri is named here too: streamr's cluster commands import it from this module
-__all__ = ["EMRJobRunner", "s3_uri"]
+__all__ = ["EMRJobRunner"]
 
 log = logging.getLogger(__name__)
 

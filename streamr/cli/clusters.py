@@ -17,35 +17,41 @@ from typing import Any
 
 import click
 
-from streamr.cli import cli, table_option_values, table_options
+from streamr.cli.switches import (
+    conf_paths_from,
+    conf_switches,
+    table_option_values,
+    table_options,
+)
 from streamr.errors import UsageError
 from streamr.options import OPTIONS, options_for_runner
 
-__all__ = ["cluster_table", "diagnose_cluster"]
+__all__ = [
+    "CLUSTER_COMMANDS",
+    "cluster_table",
+    "create_cluster",
+    "diagnose",
+    "diagnose_cluster",
+    "list_clusters",
+    "terminate_cluster",
+    "terminate_idle_clusters",
+]
 
 #: options that reach AWS: every command takes them
 _CONNECTION_OPTIONS = [opt for opt in OPTIONS if opt.topic == "aws" and "emr" in opt.runners]
-
-
-def _conf_switches(command):
-    command = click.option("-c", "--conf-path", "conf_paths", multiple=True, metavar="PATH",
-                           help="read this config file instead of the default one"
-                                " (repeatable)")(command)
-    return click.option("--no-conf", is_flag=True, help="read no config file")(command)
 
 
 def _runner(ctx: click.Context, kwargs: dict, conf_paths: tuple, no_conf: bool):
     from streamr.runners.emr.runner import EMRJobRunner
 
     values = table_option_values(ctx, kwargs)
-    paths = [] if no_conf else (list(conf_paths) if conf_paths else None)
-    return EMRJobRunner(conf_paths=paths, cli_options=values)
+    return EMRJobRunner(conf_paths=conf_paths_from(conf_paths, no_conf), cli_options=values)
 
 
-@cli.command("create-cluster")
+@click.command("create-cluster")
 @click.option("--wait", is_flag=True,
               help="wait until the cluster is ready for steps (or say why it failed)")
-@_conf_switches
+@conf_switches
 @table_options(options_for_runner("emr"))
 @click.pass_context
 def create_cluster(ctx: click.Context, wait: bool, conf_paths: tuple, no_conf: bool,
@@ -65,9 +71,9 @@ def create_cluster(ctx: click.Context, wait: bool, conf_paths: tuple, no_conf: b
         runner.cleanup(["LOCAL_TMP"])
 
 
-@cli.command("terminate-cluster")
+@click.command("terminate-cluster")
 @click.argument("cluster_id", metavar="CLUSTER_ID")
-@_conf_switches
+@conf_switches
 @table_options(_CONNECTION_OPTIONS)
 @click.pass_context
 def terminate_cluster(ctx: click.Context, cluster_id: str, conf_paths: tuple, no_conf: bool,
@@ -149,8 +155,8 @@ def _instances_text(clusters, cluster: dict) -> str:
         for g in groups) or "-"
 
 
-@cli.command("list-clusters")
-@_conf_switches
+@click.command("list-clusters")
+@conf_switches
 @table_options(_CONNECTION_OPTIONS)
 @click.pass_context
 def list_clusters(ctx: click.Context, conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
@@ -166,13 +172,13 @@ def list_clusters(ctx: click.Context, conf_paths: tuple, no_conf: bool, **kwargs
         click.echo("no active clusters", err=True)
 
 
-@cli.command("terminate-idle-clusters")
+@click.command("terminate-idle-clusters")
 @click.option("--yes", is_flag=True, help="terminate them (without it, only list them)")
 @click.option("--max-mins-idle", "min_idle", type=float, default=10.0, show_default=True,
               metavar="MINUTES", help="only clusters idle for at least this many minutes")
 @click.option("--pool", "pools", multiple=True, metavar="NAME",
               help="only clusters of this pool (repeatable)")
-@_conf_switches
+@conf_switches
 @table_options(_CONNECTION_OPTIONS)
 @click.pass_context
 def terminate_idle_clusters(ctx: click.Context, yes: bool, min_idle: float, pools: tuple,
@@ -218,12 +224,11 @@ def terminate_idle_clusters(ctx: click.Context, yes: bool, min_idle: float, pool
 def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str:
     """Why *step_id* (default: the cluster's last failed step), or the
     cluster itself, failed, as text for people."""
-    from streamr.runners.emr.logs import ClusterLogs
-    from streamr.runners.emr.runner import s3_uri
+    from streamr.runners.emr.log_fetch import LogFetcher, s3_uri
 
     cluster = runner.clusters.describe(cluster_id)
     log_uri = cluster.get("LogUri")
-    logs = ClusterLogs(runner.fs, s3_uri(log_uri) if log_uri else None, cluster_id)
+    logs = LogFetcher(runner.fs, s3_uri(log_uri) if log_uri else None, cluster_id)
     status = cluster.get("Status", {})
     if step_id is None:
         failed = [s for s in runner.clusters.steps(cluster_id)
@@ -250,10 +255,10 @@ def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str
     return head + "\n" + cause.format()
 
 
-@cli.command("diagnose")
+@click.command("diagnose")
 @click.argument("cluster_id", metavar="CLUSTER_ID")
 @click.argument("step_id", metavar="[STEP_ID]", required=False)
-@_conf_switches
+@conf_switches
 @table_options(_CONNECTION_OPTIONS)
 @click.pass_context
 def diagnose(ctx: click.Context, cluster_id: str, step_id: str | None, conf_paths: tuple,
@@ -265,3 +270,8 @@ def diagnose(ctx: click.Context, cluster_id: str, step_id: str | None, conf_path
         raise UsageError("cluster ids look like j-XXXXXXXXXXXXX, not %r" % cluster_id)
     runner = _runner(ctx, kwargs, conf_paths, no_conf)
     click.echo(diagnose_cluster(runner, cluster_id, step_id))
+
+
+#: the cluster subcommands (registered in :mod:`streamr.cli.commands`)
+CLUSTER_COMMANDS = [create_cluster, terminate_cluster, list_clusters, terminate_idle_clusters,
+                    diagnose]
