@@ -11,17 +11,23 @@ classes when a job picks one.)
 
 from __future__ import annotations
 
-__all__ = ["RUNNER_ENTRY_POINT_GROUP", "registered_runner_names"]
+__all__ = ["RUNNER_ENTRY_POINT_GROUP", "registered_runner_names", "registered_runners"]
 
 RUNNER_ENTRY_POINT_GROUP = "streamr.runners"
 
 
-def registered_runner_names() -> set:
-    """Names registered under :data:`RUNNER_ENTRY_POINT_GROUP`."""
+def registered_runners() -> dict:
+    """``{name: "module:attribute"}`` for every runner registered under
+    :data:`RUNNER_ENTRY_POINT_GROUP`; nothing is imported."""
     from importlib.metadata import entry_points  # only when asked: it scans site-packages
 
     try:
         found = entry_points(group=RUNNER_ENTRY_POINT_GROUP)
     except TypeError:  # Python 3.9: no selection by group
         found = entry_points().get(RUNNER_ENTRY_POINT_GROUP, [])
-    return {ep.name for ep in found}
+    return {ep.name: ep.value for ep in found}
+
+
+def registered_runner_names() -> set:
+    """Names registered under :data:`RUNNER_ENTRY_POINT_GROUP`."""
+    return set(registered_runners())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 
 from streamr.errors import UsageError
+from streamr.plugins import registered_runners
 
 __all__ = ["BUILTIN_RUNNERS", "runner_class", "runner_names"]
 
@@ -16,28 +17,17 @@ BUILTIN_RUNNERS = {
     "emr": "streamr.runners.emr.runner:EMRJobRunner",
 }
 
-ENTRY_POINT_GROUP = "streamr.runners"
-
-
-def _entry_points() -> dict:
-    from importlib.metadata import entry_points
-
-    try:
-        found = entry_points(group=ENTRY_POINT_GROUP)
-    except TypeError:  # Python 3.9: no selection by group
-        found = entry_points().get(ENTRY_POINT_GROUP, [])
-    return {ep.name: ep.value for ep in found}
 
 
 def runner_names() -> list:
     """Every runner name that can be given to ``-r``."""
-    return sorted(set(BUILTIN_RUNNERS) | set(_entry_points()))
+    return sorted(set(BUILTIN_RUNNERS) | set(registered_runners()))
 
 
 def runner_class(alias: str) -> type:
     """The runner class registered as *alias*; :class:`UsageError` naming
     the choices when there is none."""
-    target = BUILTIN_RUNNERS.get(alias) or _entry_points().get(alias)
+    target = BUILTIN_RUNNERS.get(alias) or registered_runners().get(alias)
     if target is None:
         raise UsageError("unknown runner %r (choose from %s)"
                          % (alias, ", ".join(runner_names())))
