@@ -306,6 +306,34 @@ def test_lock_is_released_once_the_step_runs(sim):
     assert len(puts) == 1 and len(deletes) == 1
 
 
+def test_ctrl_c_during_the_release_leaves_the_lock_for_the_clean_up_to_delete(sim):
+    """A Ctrl-C that lands while the delete request is out must not make the
+    lock look released: the interrupted run's clean-up deletes it again."""
+    from streamr.aws import AWSConnection
+    from streamr.runners.emr.lock import ClusterLock
+
+    sim.s3.create_bucket(Bucket="lock-bucket",
+                         CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    connection = AWSConnection({})
+    lock = ClusterLock(connection, "s3://lock-bucket/locks/j-1", owner="job", seconds=600)
+    assert lock.acquire()
+    interrupted = []
+
+    def ctrl_c_once(**_):
+        if not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+
+    connection.client("s3").meta.events.register("before-call.s3.DeleteObject", ctrl_c_once)
+    with pytest.raises(KeyboardInterrupt):
+        lock.release()
+    assert lock.held
+    assert sim.s3.list_objects_v2(Bucket="lock-bucket", Prefix="locks/")["KeyCount"] == 1
+    lock.release()
+    assert not lock.held
+    assert sim.s3.list_objects_v2(Bucket="lock-bucket", Prefix="locks/")["KeyCount"] == 0
+
+
 def test_a_live_lock_keeps_other_jobs_off_the_cluster(sim):
     from streamr.aws import AWSConnection
     from streamr.runners.emr.lock import ClusterLock

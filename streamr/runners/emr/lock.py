@@ -199,9 +199,9 @@ class ClusterLock:
         if not self.held:
             return
         _, bucket, key = parse_s3_uri(self.uri)
-        etag, self.etag = self.etag, None
         try:
-            self.connection.client("s3").delete_object(Bucket=bucket, Key=key, IfMatch=etag)
+            self.connection.client("s3").delete_object(Bucket=bucket, Key=key,
+                                                       IfMatch=self.etag)
             log.debug("released %s", self.uri)
         except Exception as exc:  # it expires by itself
             if _code(exc) in _LOST + _MISSING:
@@ -209,3 +209,7 @@ class ClusterLock:
             else:
                 log.warning("could not release lock %s (it expires by itself): %s",
                             self.uri, exc)
+        # Forgotten only once the delete has an answer: a Ctrl-C during the
+        # request leaves the lock held, so the interrupted run's clean-up
+        # deletes it again rather than leaving it to expire.
+        self.etag = None
