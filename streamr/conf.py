@@ -516,6 +516,9 @@ class MergedOptions:
         value: the winner for options that replace, every contributor for
         lists and mappings; ``[default]`` when nothing else set it."""
         chain = self.settings[name]
+        fallback = _BY_NAME[name].fallback
+        if fallback and all(s.value is None for s in chain[1:]):
+            return self.sources(fallback)
         if _BY_NAME[name].combine == "replace":
             found = [s.source for s in chain[1:] if s.value is not None]
             return found[-1:] or [DEFAULT]
@@ -568,6 +571,9 @@ def merge_runner_options(alias: str, file_levels: list, job_options: dict | None
         chain += _after_clear(by_name[opt.name])
         values[opt.name] = opt.combine_values([s.value for s in chain])
         kept[opt.name] = chain
+    for opt in OPTIONS:
+        if opt.fallback and values[opt.name] is None:
+            values[opt.name] = values[opt.fallback]
     files = [level.name for level in file_levels]
     return MergedOptions(alias, values, kept, files)
 
