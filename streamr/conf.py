@@ -3,7 +3,8 @@ merging every source of a runner's options.
 
 Unless paths are given (``--conf-path``, or none with ``--no-conf``), the
 first that exists of ``$STREAMR_CONF``, ``~/.streamr.conf`` and
-``/etc/streamr.conf`` is read. The format is YAML (JSON is accepted too)::
+``/etc/streamr.conf`` is read; with none of them, an mrjob config file
+(:mod:`streamr.mrjob_conf`). The format is YAML (JSON is accepted too)::
 
     include: base.conf          # or a list; relative to this file
     runners:
@@ -35,6 +36,7 @@ from typing import Any
 import yaml
 
 from streamr.errors import UsageError
+from streamr.mrjob_conf import translate_runner_sections, use_mrjob_conf
 from streamr.options import (
     ALL_RUNNERS,
     OPTIONS,
@@ -238,6 +240,8 @@ class ConfFile:
 
     path: str
     data: dict
+    #: an mrjob config file, read because there was no streamr one
+    from_mrjob: bool = False
 
 
 def _parse(path: str, text: str, report: _Report) -> dict | None:
@@ -433,8 +437,14 @@ def read_conf_files(conf_paths: list | None = None) -> list:
     :class:`UsageError` on syntax errors; logs warnings about top-level keys
     it ignores."""
     report = _Report()
-    files = load_conf_files(resolve_conf_paths(conf_paths), report)
+    paths = resolve_conf_paths(conf_paths)
+    from_mrjob = None if conf_paths is not None or paths else use_mrjob_conf()
+    paths = [from_mrjob] if from_mrjob else paths
+    files = load_conf_files(paths, report)
     for conf in files:
+        if from_mrjob:
+            translate_runner_sections(conf.path, conf.data)
+            conf.from_mrjob = True
         _check_top_level(conf, report)
     return files
 
