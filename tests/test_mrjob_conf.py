@@ -155,6 +155,7 @@ def test_job_run_uses_mrjob_conf(tmp_path, runner):
                             env=_home_env(home), capture_output=True, cwd=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout == (b'"seen"\t["mapred.job.id", "mapred.reduce.tasks",'
-                             b' "mapred.task.is.map", "mapreduce.job.id", "mapreduce.task.ismap"]\n')
+                             b' "mapred.task.is.map", "mapreduce.job.id",'
+                             b' "mapreduce.task.ismap"]\n')
     told = [line for line in result.stderr.decode().splitlines() if "mrjob's" in line]
     assert len(told) == 1
