@@ -1,6 +1,7 @@
 """An mrjob config file is read, with mrjob's option names mapped to
 streamr's, when there is no streamr config file."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -42,11 +43,34 @@ def home(tmp_path, monkeypatch):
     return home
 
 
-def _warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "streamr.conf"]
+class _Collected(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
 
 
-def test_mrjob_conf_read_with_names_mapped(home, caplog):
+@pytest.fixture
+def said():
+    """What the ``streamr.conf`` logger says, however earlier tests left
+    logging set up (the command-line set-up stops propagation)."""
+    handler = _Collected()
+    logger = logging.getLogger("streamr.conf")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # whatever -q in an earlier test left
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _warnings(messages):
+    return list(messages)
+
+
+def test_mrjob_conf_read_with_names_mapped(home, said):
     path = home / ".mrjob.conf"
     path.write_text(MRJOB_CONF)
     files = read_conf_files()
@@ -61,14 +85,14 @@ def test_mrjob_conf_read_with_names_mapped(home, caplog):
     assert [str(s) for s in merged.sources("release_label")] == ["%s line 5" % path]
     local = merge_runner_options("local", runner_levels(files, "local"))
     assert local.values["cmdenv"] == {"TZ": "UTC"}
-    assert _warnings(caplog) == [
+    assert _warnings(said) == [
         "no streamr config file found; reading mrjob's %s instead, with its option names"
         " mapped to streamr's (see 'streamr conf show')" % path,
         "%s: mrjob option 'ssh_tunnel' has no streamr counterpart; ignored" % path,
         "%s: mrjob option 'sort_bin' has no streamr counterpart; ignored" % path,
     ]
     read_conf_files()  # read again (another runner): nothing said twice
-    assert len(_warnings(caplog)) == 3
+    assert len(_warnings(said)) == 3
 
 
 def test_mrjob_conf_env_var_wins_over_home(home, tmp_path, monkeypatch):
@@ -87,23 +111,23 @@ def test_etc_mrjob_conf_is_the_last_resort(home, tmp_path):
     assert [f.path for f in read_conf_files()] == [str(etc)]
 
 
-def test_streamr_conf_hides_mrjob_conf(home, caplog):
+def test_streamr_conf_hides_mrjob_conf(home, said):
     (home / ".mrjob.conf").write_text(MRJOB_CONF)
     (home / ".streamr.conf").write_text("runners: {local: {num_cores: 2}}\n")
     files = read_conf_files()
     assert [(f.path, f.from_mrjob) for f in files] == [(str(home / ".streamr.conf"), False)]
-    assert _warnings(caplog) == []
+    assert _warnings(said) == []
 
 
 @pytest.mark.parametrize("conf_paths", [[], ["given.conf"]])
-def test_no_conf_and_named_files_never_read_mrjob_conf(home, tmp_path, conf_paths, caplog):
+def test_no_conf_and_named_files_never_read_mrjob_conf(home, tmp_path, conf_paths, said):
     (home / ".mrjob.conf").write_text(MRJOB_CONF)
     paths = [str(tmp_path / name) for name in conf_paths]
     for path in paths:
         with open(path, "w") as handle:
             handle.write("runners: {}\n")
     assert [f.path for f in read_conf_files(paths)] == paths
-    assert _warnings(caplog) == []
+    assert _warnings(said) == []
 
 
 def test_mrjob_includes_are_mapped_too(home):
