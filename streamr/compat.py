@@ -10,14 +10,22 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 
 __all__ = [
     "jobconf_from_dict",
     "jobconf_from_env",
+    "map_version",
     "translate_jobconf",
+    "translate_jobconf_dict",
     "translate_jobconf_for_all_versions",
+    "uses_yarn",
+    "version_gte",
 ]
+
+log = logging.getLogger(__name__)
 
 # (Hadoop 1 name, Hadoop 2+ name), from Hadoop's table of deprecated properties.
 _RENAMED = [
@@ -112,17 +120,91 @@ def jobconf_from_dict(jobconf: dict, name: str, default: object = None) -> objec
     return default
 
 
-def _is_hadoop1(version: str) -> bool:
-    return version.split(".")[0] in ("0", "1")
+def _version_key(version: object) -> tuple:
+    """A sortable key of a version string: its runs of digits as numbers
+    and its runs of letters as text, in order (``"2.7.3"`` < ``"2.10"``;
+    ``"2"`` < ``"2.0"``, as Python's old ``LooseVersion`` had it)."""
+    if not isinstance(version, str):
+        raise TypeError("%r is not a string" % (version,))
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.findall(r"\d+|[A-Za-z]+", version))
+
+
+def version_gte(version: str, other: str) -> bool:
+    """True when Hadoop version *version* is *other* or later."""
+    return _version_key(version) >= _version_key(other)
+
+
+def map_version(version: str, version_map) -> object:
+    """The value *version_map* gives for *version*. *version_map* maps the
+    first version each value applies to (a dict, or ``(version, value)``
+    pairs) to that value; a version before all of them gets the earliest
+    value. ``TypeError`` when *version* is None, ``ValueError`` when the
+    map is empty."""
+    if version is None:
+        raise TypeError("a Hadoop version is needed, not None")
+    if not version_map:
+        raise ValueError("an empty version map has no value for any version")
+    pairs = version_map.items() if isinstance(version_map, dict) else version_map
+    ordered = sorted(((_version_key(str(first)), value) for first, value in pairs),
+                     key=lambda pair: pair[0])
+    wanted = _version_key(version)
+    chosen = ordered[0][1]
+    for first, value in ordered:
+        if wanted >= first:
+            chosen = value
+    return chosen
+
+
+def uses_yarn(version: str) -> bool:
+    """True for Hadoop versions that run jobs on YARN: 2 and later, and the
+    0.23 series it started in."""
+    return version_gte(version, "2") or (version_gte(version, "0.23")
+                                         and not version_gte(version, "1"))
+
+
+# Hadoop's own history: 0.21 and 0.23 used the new names, 1.x went back to the
+# old ones, and 2.0 on has used the new ones for good
+_NEW_NAMES_FROM = {"0.18": False, "0.21": True, "1.0": False, "2.0": True}
 
 
 def translate_jobconf(variable: str, version: str) -> str:
-    """*variable* as named by Hadoop *version* (``"1.2.1"``, ``"3.3.6"``)."""
-    if _is_hadoop1(version):
-        return _OLD_NAME.get(variable, variable)
-    return _NEW_NAME.get(variable, variable)
+    """*variable* as Hadoop *version* names it (``"1.2.1"``, ``"0.21"``,
+    ``"3.3.6"``); a property streamr does not know keeps its name.
+    ``TypeError`` when *version* is None."""
+    if version is None:
+        raise TypeError("a Hadoop version is needed, not None")
+    if variable not in _NEW_NAME and variable not in _OLD_NAME:
+        return variable
+    if map_version(version, _NEW_NAMES_FROM):
+        return _NEW_NAME.get(variable, variable)
+    return _OLD_NAME.get(variable, variable)
 
 
 def translate_jobconf_for_all_versions(variable: str) -> list[str]:
     """Every name *variable* has had, sorted."""
     return sorted(set(_names_of(variable)))
+
+
+def translate_jobconf_dict(jobconf: dict, hadoop_version: str | None = None) -> dict:
+    """*jobconf* plus each property under the name Hadoop *hadoop_version*
+    gives it (under every name it has had when no version is given). A name
+    already in *jobconf* keeps its own value. Logs a warning listing the
+    names that did not match *hadoop_version*."""
+    translated = dict(jobconf)
+    renamed = {}
+    for name, value in jobconf.items():
+        if hadoop_version:
+            variants = [translate_jobconf(name, hadoop_version)]
+        else:
+            variants = translate_jobconf_for_all_versions(name)
+        for variant in variants:
+            if variant not in jobconf:
+                translated[variant] = value
+                if hadoop_version:
+                    renamed[name] = variant
+    if renamed:
+        added = ", ".join("%s -> %s" % pair for pair in sorted(renamed.items()))
+        log.warning("jobconf names that Hadoop %s does not use were given; added as: %s",
+                    hadoop_version, added)
+    return translated

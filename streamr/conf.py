@@ -3,7 +3,8 @@ merging every source of a runner's options.
 
 Unless paths are given (``--conf-path``, or none with ``--no-conf``), the
 first that exists of ``$STREAMR_CONF``, ``~/.streamr.conf`` and
-``/etc/streamr.conf`` is read. The format is YAML (JSON is accepted too)::
+``/etc/streamr.conf`` is read; with none of them, an mrjob config file
+(:mod:`streamr.mrjob_conf`). The format is YAML (JSON is accepted too)::
 
     include: base.conf          # or a list; relative to this file
     runners:
@@ -35,6 +36,7 @@ from typing import Any
 import yaml
 
 from streamr.errors import UsageError
+from streamr.mrjob_conf import translate_runner_sections, use_mrjob_conf
 from streamr.options import (
     ALL_RUNNERS,
     OPTIONS,
@@ -238,6 +240,8 @@ class ConfFile:
 
     path: str
     data: dict
+    #: an mrjob config file, read because there was no streamr one
+    from_mrjob: bool = False
 
 
 def _parse(path: str, text: str, report: _Report) -> dict | None:
@@ -433,8 +437,14 @@ def read_conf_files(conf_paths: list | None = None) -> list:
     :class:`UsageError` on syntax errors; logs warnings about top-level keys
     it ignores."""
     report = _Report()
-    files = load_conf_files(resolve_conf_paths(conf_paths), report)
+    paths = resolve_conf_paths(conf_paths)
+    from_mrjob = None if conf_paths is not None or paths else use_mrjob_conf()
+    paths = [from_mrjob] if from_mrjob else paths
+    files = load_conf_files(paths, report)
     for conf in files:
+        if from_mrjob:
+            translate_runner_sections(conf.path, conf.data)
+            conf.from_mrjob = True
         _check_top_level(conf, report)
     return files
 
@@ -516,6 +526,9 @@ class MergedOptions:
         value: the winner for options that replace, every contributor for
         lists and mappings; ``[default]`` when nothing else set it."""
         chain = self.settings[name]
+        fallback = _BY_NAME[name].fallback
+        if fallback and all(s.value is None for s in chain[1:]):
+            return self.sources(fallback)
         if _BY_NAME[name].combine == "replace":
             found = [s.source for s in chain[1:] if s.value is not None]
             return found[-1:] or [DEFAULT]
@@ -568,6 +581,9 @@ def merge_runner_options(alias: str, file_levels: list, job_options: dict | None
         chain += _after_clear(by_name[opt.name])
         values[opt.name] = opt.combine_values([s.value for s in chain])
         kept[opt.name] = chain
+    for opt in OPTIONS:
+        if opt.fallback and values[opt.name] is None:
+            values[opt.name] = values[opt.fallback]
     files = [level.name for level in file_levels]
     return MergedOptions(alias, values, kept, files)
 

@@ -5,6 +5,7 @@ exit status)."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import traceback
@@ -56,7 +57,7 @@ def run_job_from_command_line(job) -> None:
     """What ``python myjob.py [args]`` does when not in task mode. An error
     a user can fix ends it with the error's own line and exit status."""
     opts = job.options
-    set_up_logging(quiet=opts.quiet, verbose=opts.verbose)
+    set_up_logging(quiet=opts.quiet, verbose=opts.verbose, stream=_message_stream(job))
     try:
         _run_and_cat(job)
     except KeyboardInterrupt:
@@ -65,6 +66,15 @@ def run_job_from_command_line(job) -> None:
         _exit_with(job, exc)
     except BrokenPipeError:
         sys.exit(1)  # whoever read the output stopped reading: nothing to tell
+
+
+def _message_stream(job):
+    """Where messages about the run go: the job's own stderr when
+    :meth:`~streamr.job.MRJob.sandbox` replaced it (so a test reads them
+    there), else ``sys.stderr``."""
+    if getattr(job, "_stderr", None) is None:
+        return sys.stderr
+    return codecs.getwriter("utf_8")(job.stderr)
 
 
 def _run_and_cat(job) -> None:
@@ -85,7 +95,7 @@ def _run_and_cat(job) -> None:
             if failure is None:
                 raise  # a bug in streamr: keep the traceback
             # the job's own code raised: its traceback, then where it was
-            sys.stderr.write(job_traceback(exc))
+            _message_stream(job).write(job_traceback(exc))
             failed = JobFailed(failure)
             _tell(job, failed)
             raise failed from None
@@ -99,8 +109,9 @@ def _run_and_cat(job) -> None:
 def _tell(job, exc: StreamrError) -> None:
     """Write *exc*'s line on stderr (once)."""
     if not getattr(exc, "_told", False):
-        sys.stderr.write(exc.message(job.arg_parser.prog).rstrip() + "\n")
-        sys.stderr.flush()
+        stream = _message_stream(job)
+        stream.write(exc.message(job.arg_parser.prog).rstrip() + "\n")
+        stream.flush()
         exc._told = True  # type: ignore[attr-defined]
 
 

@@ -360,6 +360,8 @@ class Option:
     topic: str = "general"
     #: a credential: ``streamr conf show`` does not print its value
     secret: bool = False
+    #: the option whose value this one takes when nothing sets it
+    fallback: str = ""
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):

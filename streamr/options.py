@@ -112,10 +112,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("setup", "list", "shell command run in each task's working directory before the"
            " task starts (repeatable)", runners=SUBPROCESS_RUNNERS,
            switches=("--setup",), metavar="CMD", topic="tasks"),
+    Option("python_bin", "command", "Python interpreter (with any arguments) for the"
+           " Python streamr runs on task nodes; tasks use it unless task_python_bin is set",
+           runners=SUBPROCESS_RUNNERS, switches=("--python-bin",), metavar="PYTHON",
+           topic="tasks"),
     Option("task_python_bin", "command", "Python interpreter (with any arguments, such as"
-           " 'python3 -X utf8') that runs tasks (default: the one running streamr locally,"
-           " python3 on clusters)",
+           " 'python3 -X utf8') that runs tasks (default: python_bin, else the one running"
+           " streamr locally and python3 on clusters)",
            runners=SUBPROCESS_RUNNERS, switches=("--task-python-bin",), metavar="PYTHON",
+           topic="tasks", fallback="python_bin"),
+    Option("hadoop_version", "str", "Hadoop version whose property names tasks also see"
+           " (1.x: mapred.*, 2 and later: mapreduce.*), for jobs that read a property under"
+           " one name only; EMR tasks see their cluster's own", runners=frozenset(
+               {"inline", "local"}), switches=("--hadoop-version",), metavar="VERSION",
            topic="tasks"),
     Option("skip_malformed_records", "bool", "skip (and count) input or intermediate lines"
            " the job's protocol cannot read, instead of stopping the job",

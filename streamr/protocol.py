@@ -222,51 +222,61 @@ def _is_number(node: ast.AST) -> bool:
         and not isinstance(node.value, bool)
 
 
-def safe_eval(text: str) -> object:
+def safe_eval(text: str | bytes, names: dict | None = None) -> object:
     """Evaluate the ``repr()`` of a basic value: literals, containers, and the
-    calls ``set()``, ``frozenset(...)``, ``range(...)``. Anything else
-    (attribute access, other names or calls) raises ``ValueError``."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ValueError("not a basic value: %r (%s)" % (text, exc.msg)) from None
+    calls ``set()``, ``frozenset(...)``, ``range(...)``; *names* may give
+    more names a value. Text that is not Python raises ``SyntaxError`` (as
+    ``eval`` would); anything else (attribute access, other names or calls,
+    arithmetic) raises ``TypeError``, without running any of it."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf_8")
+        except UnicodeDecodeError as exc:
+            raise SyntaxError("not UTF-8 text: %s" % exc) from None
+    tree = ast.parse(text.strip(), mode="eval")
+    scope = dict(_SAFE_CALLS, **_SAFE_NAMES)
+    scope.update(names or {})
+    _check_basic(tree, text, scope)
+    code = compile(tree, "<repr>", "eval")
+    return eval(code, {"__builtins__": {}}, scope)
+
+
+def _check_basic(tree: ast.AST, text: str, scope: dict) -> None:
+    """Raise ``TypeError`` unless *tree* only builds a basic value."""
     call_names = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _SAFE_CALLS) \
-                    or node.keywords:
-                raise ValueError("not a basic value: %r" % text)
+            ok = (isinstance(node.func, ast.Name) and node.func.id in _SAFE_CALLS
+                  and not node.keywords)
         elif isinstance(node, ast.Name):
-            if node.id not in _SAFE_NAMES and not (
-                    node.id in _SAFE_CALLS and id(node) in call_names):
-                raise ValueError("not a basic value: %r" % text)
+            # set, frozenset and range only as calls, never as values
+            ok = id(node) in call_names if node.id in _SAFE_CALLS else node.id in scope
         elif isinstance(node, ast.BinOp):
             # only complex literals such as (1+2j) combine numbers
-            if not (_is_number(node.left) and _is_number(node.right)
-                    and isinstance(node.right, ast.Constant)
-                    and isinstance(node.right.value, complex)):
-                raise ValueError("not a basic value: %r" % text)
-        elif not isinstance(node, _SAFE_NODES):
-            raise ValueError("not a basic value: %r" % text)
-    code = compile(tree, "<repr>", "eval")
-    return eval(code, {"__builtins__": {}}, dict(_SAFE_CALLS, **_SAFE_NAMES))
+            ok = (_is_number(node.left) and _is_number(node.right)
+                  and isinstance(node.right, ast.Constant)
+                  and isinstance(node.right.value, complex))
+        else:
+            ok = isinstance(node, _SAFE_NODES)
+        if not ok:
+            raise TypeError("not a basic value: %r" % text)
 
 
 class ReprProtocol(_KeyCachingProtocol):
     """Key and value as Python ``repr()``, read back with :func:`safe_eval`."""
 
     def _loads(self, raw: bytes) -> object:
-        return safe_eval(raw.decode("utf_8"))
+        return safe_eval(raw)
 
     def _dumps(self, value: object) -> bytes:
         return repr(value).encode("utf_8")
 
 
 class ReprValueProtocol:
-    """Value as Python ``repr()``, key ignored."""
+    """Value as Python ``repr()``, key ignored. Reads ``bytes`` or ``str``."""
 
-    def read(self, line: bytes) -> tuple:
-        return None, safe_eval(line.decode("utf_8"))
+    def read(self, line: bytes | str) -> tuple:
+        return None, safe_eval(line)
 
     def write(self, key: object, value: object) -> bytes:
         return repr(value).encode("utf_8")

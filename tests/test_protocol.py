@@ -445,12 +445,12 @@ def test_repr_read_without_tab_raises():
     "line", [b"__import__('os')\t1", b"1\topen('x')", b"().__class__\t1", b"x\t1"]
 )
 def test_repr_read_refuses_code(line):
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         ReprProtocol().read(line)
 
 
 def test_repr_value_read_refuses_code():
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         ReprValueProtocol().read(b"len([1])")
 
 
@@ -531,19 +531,35 @@ def test_safe_eval_nan():
     ],
 )
 def test_safe_eval_refuses(text):
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         safe_eval(text)
 
 
 def test_safe_eval_refusal_has_no_side_effect(tmp_path):
     target = tmp_path / "created"
     text = f"__import__('pathlib').Path({str(target)!r}).touch()"
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         safe_eval(text)
     assert not target.exists()
 
 
 @pytest.mark.parametrize("text", ["[1,", "", "1 2", "'unterminated"])
 def test_safe_eval_malformed_raises(text):
-    with pytest.raises((SyntaxError, ValueError)):
+    with pytest.raises(SyntaxError):
         safe_eval(text)
+
+
+def test_safe_eval_names_give_values_but_not_calls():
+    assert safe_eval("[x, y]", {"x": 1, "y": "b"}) == [1, "b"]
+    with pytest.raises(TypeError):
+        safe_eval("f(1)", {"f": len})
+
+
+def test_repr_value_reads_str_like_bytes():
+    assert ReprValueProtocol().read("{'a': (1, 2.5)}") == (None, {"a": (1, 2.5)})
+    assert ReprValueProtocol().read(b"{'a': (1, 2.5)}") == (None, {"a": (1, 2.5)})
+
+
+def test_repr_undecodable_line_is_a_syntax_error():
+    with pytest.raises(SyntaxError):
+        ReprValueProtocol().read(b"\xff")

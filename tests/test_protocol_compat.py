@@ -452,10 +452,23 @@ def test_hand_written_line_reads_the_same(mine, other, line):
     + _line_cases(REPR_VALUE_PAIRS, [line.replace(b"\t", b", ") for line in REPR_LINES]),
 )
 def test_hand_written_repr_line_reads_the_same(mine, other, line):
-    # both must accept or both refuse; the exception types differ on purpose
-    # (streamr raises ValueError for code, mrjob whatever eval runs into)
+    # both accept, or both refuse with the same exception type: jobs that
+    # catch mrjob's SyntaxError or TypeError keep working
     my_outcome = _outcome(mine(), line)
     their_outcome = _outcome(other(), line)
     assert my_outcome[0] == their_outcome[0]
     if my_outcome[0] == "ok":
         assert _same(my_outcome[1], their_outcome[1])
+    else:
+        assert my_outcome[1] is their_outcome[1]
+
+
+@pytest.mark.parametrize("line", ["1", "[1, 'a']", "{'k': (None, 2.5)}", "1 +", "len([1])"])
+def test_repr_value_reads_str_as_mrjob_does(line):
+    my_outcome = _outcome(ours.ReprValueProtocol(), line)
+    their_outcome = _outcome(theirs.ReprValueProtocol(), line)
+    assert my_outcome[0] == their_outcome[0]
+    if my_outcome[0] == "ok":
+        assert _same(my_outcome[1], their_outcome[1])
+    else:
+        assert my_outcome[1] is their_outcome[1]

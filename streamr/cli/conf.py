@@ -63,7 +63,9 @@ def show(ctx: click.Context, runners: tuple, conf_paths: tuple, no_conf: bool,
             raise UsageError("conf show knows the runners %s, not %r"
                              % (", ".join(RUNNER_ORDER), alias))
     files = read_conf_files(conf_paths_from(conf_paths, no_conf))
-    lines = _files_header([conf.path for conf in files]) + ["runners:"]
+    lines = _files_header([conf.path + (" (mrjob's config, option names mapped)"
+                                        if conf.from_mrjob else "") for conf in files])
+    lines.append("runners:")
     for alias in runners or RUNNER_ORDER:
         merged = merge_runner_options(alias, runner_levels(files, alias), None, cli_values)
         lines += render_runner(merged, show_all)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import datetime
 
+from streamr.compat import translate_jobconf
 from streamr.conf import load_runner_options
 from streamr.date_aliases import parse_as_of
 from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
@@ -166,23 +167,36 @@ class MRJobRunner:
         map tasks the input file and byte range, and then ``cmdenv``."""
         letter = "m" if kind != "reducer" else "r"
         job_id = self._job_id[len("job_"):]
-        env = {name.replace(".", "_"): str(value) for name, value in jobconf.items()}
-        env.update({
-            "mapreduce_job_id": self._job_id,
-            "mapreduce_task_partition": str(task_num),
-            "mapreduce_task_ismap": "true" if letter == "m" else "false",
-            "mapreduce_task_id": "task_%s_%s_%06d" % (job_id, letter, task_num),
-            "mapreduce_task_attempt_id": "attempt_%s_%s_%06d_%d" % (
+        props = {name: str(value) for name, value in jobconf.items()}
+        props.update({
+            "mapreduce.job.id": self._job_id,
+            "mapreduce.task.partition": str(task_num),
+            "mapreduce.task.ismap": "true" if letter == "m" else "false",
+            "mapreduce.task.id": "task_%s_%s_%06d" % (job_id, letter, task_num),
+            "mapreduce.task.attempt.id": "attempt_%s_%s_%06d_%d" % (
                 job_id, letter, task_num, attempt),
         })
         if input_uri:
-            env.update({
-                "mapreduce_map_input_file": input_uri,
-                "mapreduce_map_input_start": str(start),
-                "mapreduce_map_input_length": str(length),
+            props.update({
+                "mapreduce.map.input.file": input_uri,
+                "mapreduce.map.input.start": str(start),
+                "mapreduce.map.input.length": str(length),
             })
+        env = {name.replace(".", "_"): value
+               for name, value in self._with_version_names(props).items()}
         env.update(self._opts["cmdenv"] or {})
         return env
+
+    def _with_version_names(self, props: dict) -> dict:
+        """*props* plus each property under the name the ``hadoop_version``
+        option's Hadoop gives it (a name already set keeps its value)."""
+        version = self._opts.get("hadoop_version")
+        if not version:
+            return props
+        named = dict(props)
+        for name, value in props.items():
+            named.setdefault(translate_jobconf(name, version), value)
+        return named
 
     def _check_output_dir(self) -> None:
         """The output directory must not hold output already; an S3 output's

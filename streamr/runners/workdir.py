@@ -111,7 +111,11 @@ def unpack_archive(path: str, dest: str) -> None:
             for member in archive.getmembers():
                 _check_member(path, dest, member.name)
             if hasattr(tarfile, "data_filter"):
-                archive.extractall(dest, filter="data")
+                try:
+                    archive.extractall(dest, filter="data")
+                except tarfile.FilterError as exc:  # a link pointing outside, say
+                    raise UsageError("archive %s holds %r, which would unpack outside its"
+                                     " directory (%s)" % (path, exc.tarinfo.name, exc)) from None
             else:  # pragma: no cover - Python without extraction filters
                 archive.extractall(dest)
         return
