@@ -24,7 +24,7 @@ from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
-from streamr.options import OPTIONS, OptionValueError, options_for_runner
+from streamr.options import OPTIONS, OptionValueError, option, options_for_runner
 from streamr.runners.description import JobDescription
 from streamr.runners.staging import OutputClaim
 from streamr.runners.workdir import WorkingDir
@@ -276,7 +276,12 @@ class MRJobRunner:
         the step's own (*desc*), then what runner options imply
         (``skip_malformed_records``); every value a string."""
         jobconf = dict(self._opts.get("jobconf") or {})
-        jobconf.update((desc or {}).get("jobconf") or {})
+        own = (desc or {}).get("jobconf") or {}
+        try:  # the step's own properties enter here, not through the option table
+            option("jobconf").check(own, where="the job's step")
+        except OptionValueError as exc:
+            raise UsageError(str(exc)) from None
+        jobconf.update(own)
         if self._opts.get("skip_malformed_records"):
             jobconf[SKIP_MALFORMED_PROPERTY] = "true"
         return {k: str(v) for k, v in jobconf.items()}
