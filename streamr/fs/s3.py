@@ -26,10 +26,11 @@ SCHEMES = ("s3://", "s3a://", "s3n://")
 TMP_BUCKET_PREFIX = "streamr-tmp-"
 
 
-def tmp_bucket_name(account: str, region: str) -> str:
-    """The temporary bucket's name for *account* in *region*: the same for
-    every job of the account there, and not guessable from outside."""
-    digest = hashlib.sha256(("%s/%s" % (account, region)).encode("utf-8")).hexdigest()
+def tmp_bucket_name(key_id: str, region: str) -> str:
+    """The temporary bucket's name for the credentials with access key id
+    *key_id* in *region*: the same for every job started with them there,
+    and not guessable from outside."""
+    digest = hashlib.sha256(("%s/%s" % (key_id, region)).encode("utf-8")).hexdigest()
     return TMP_BUCKET_PREFIX + digest[:16]
 #: metadata key holding the MD5 of objects streamr uploads
 MD5_METADATA = "streamr-md5"
@@ -281,8 +282,8 @@ class S3Filesystem(Filesystem):
     def tmp_bucket(self, region: str | None = None) -> str:
         """A bucket of this account for streamr's temporary files in
         *region*: an existing ``streamr-tmp-...`` bucket there, else the
-        one named after the account and region (:func:`tmp_bucket_name`).
-        Jobs started together on a new account all pick that same name, and
+        one named after the credentials and region (:func:`tmp_bucket_name`).
+        Jobs started together with no bucket yet all pick that same name, and
         creating it is safe when another job already has: so they share one
         bucket, and one place for pool locks."""
         region = region or self.connection.region
@@ -292,13 +293,16 @@ class S3Filesystem(Filesystem):
         for bucket in buckets:
             if self.bucket_region(bucket) == region:
                 return bucket
-        bucket = tmp_bucket_name(self._account_id(), region)
+        bucket = tmp_bucket_name(self._credentials_id(), region)
         self._create_shared_bucket(bucket, region)
         return bucket
 
-    def _account_id(self) -> str:
-        with aws_errors("the account's id", self.connection, "sts"):
-            return self.connection.client("sts").get_caller_identity()["Account"]
+    def _credentials_id(self) -> str:
+        """The access key id in use: what jobs started together share,
+        known without a request (STS is not there behind every S3
+        endpoint). Only the first jobs need it: later ones find the bucket."""
+        credentials = self.connection.session.get_credentials()
+        return getattr(credentials, "access_key", None) or "anonymous"
 
     def _create_shared_bucket(self, bucket: str, region: str) -> None:
         """Make *bucket*, unless this account made it meanwhile."""
