@@ -33,6 +33,8 @@ __all__ = [
     "Option",
     "check_range",
     "expand_path",
+    "looks_secret",
+    "masked",
     "unwrap",
 ]
 
@@ -64,6 +66,26 @@ class Cleared:
 
     def __repr__(self) -> str:
         return "Cleared(%r)" % (self.value,)
+
+
+#: parts of a variable's name that mark its value as a secret: such values of
+#: ``cmdenv`` (and other mappings) are masked wherever streamr prints them
+SECRET_NAME_PARTS = ("SECRET", "TOKEN", "PASSWORD", "KEY")
+
+#: what streamr prints instead of a secret value
+MASK = "********"
+
+
+def looks_secret(name: Any) -> bool:
+    """Whether the variable or key *name* looks like it holds a secret."""
+    upper = str(name).upper()
+    return any(part in upper for part in SECRET_NAME_PARTS)
+
+
+def masked(mapping: dict) -> dict:
+    """*mapping* with the values of secret-looking keys masked."""
+    return {key: MASK if looks_secret(key) and value is not None else value
+            for key, value in mapping.items()}
 
 
 def unwrap(value: Any) -> Any:

@@ -115,3 +115,18 @@ def test_negative_counts_on_the_command_line_are_refused(switches):
     job = MRWordFreqCount(["-r", "local", "--no-conf", *switches])
     with pytest.raises(UsageError, match="must be"), job.make_runner():
         pass
+
+
+def test_conf_show_masks_cmdenv_values_whose_names_look_secret(conf_file):
+    from tests.support.emr import streamr
+
+    path = conf_file("runners:\n  local:\n    cmdenv:\n      DB_PASSWORD: hunter2\n"
+                     "      TZ: UTC\n")
+    result = streamr("conf", "show", "-c", path, "-r", "local", "--cmdenv",
+                     "API_TOKEN=tok-123", "--cmdenv", "aws_secret_key=abc")
+    assert result.exit_code == 0, result.output
+    for secret in ("hunter2", "tok-123", "abc"):
+        assert secret not in result.output
+    assert "DB_PASSWORD: '********'" in result.output
+    assert "API_TOKEN: '********'" in result.output
+    assert "TZ: UTC" in result.output
