@@ -470,6 +470,12 @@ class Option:
         text = KIND_DESCRIPTIONS[self.kind]
         if self.choices:
             text += ", one of " + ", ".join(map(str, self.choices))
+        if self.low is not None and self.high is not None:
+            text += ", %s to %s" % (self.low, self.high)
+        elif self.low is not None:
+            text += ", at least %s" % self.low
+        for key, low, high in self.item_ranges:
+            text += "; %s: %s%s" % (key, low, " to %s" % high if high is not None else " or more")
         return text
 
     @property
