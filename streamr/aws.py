@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from streamr.errors import AWSError
+from streamr.errors import AWSError, AWSSetupError
 
 __all__ = ["AWSConnection", "DEFAULT_REGION", "describe_aws_error"]
 
@@ -230,7 +230,10 @@ def aws_errors(what: str, connection: AWSConnection | None = None,
         message = describe_aws_error(exc, what, connection, service)
         if message is None:
             raise
-        raise AWSError(message) from exc
+        import botocore.exceptions as bce
+
+        setup = isinstance(_find_botocore_error(exc), bce.NoCredentialsError)
+        raise (AWSSetupError if setup else AWSError)(message) from exc
 
 
 def _site_of(url: str) -> str:

@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from streamr.conf_yaml import parse_conf_text, read_conf_text
 from streamr.errors import UsageError
 from streamr.mrjob_conf import translate_runner_sections, use_mrjob_conf
 from streamr.options import (
@@ -144,60 +142,6 @@ class _Report:
             raise UsageError(message)
 
 
-# --- YAML with !clear and positions ---------------------------------------------------
-
-
-class _Mapping(dict):
-    """A mapping read from a config file that remembers where each key and
-    value is: ``marks[key] = (key line, key column, value line, value column)``."""
-
-    marks: dict
-
-
-class ConfLoader(yaml.SafeLoader):
-    """PyYAML's safe loader plus the ``!clear`` tag and positions of keys."""
-
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        self.duplicate_keys: list = []
-
-
-def _construct_mapping(loader: ConfLoader, node: yaml.MappingNode):
-    data = _Mapping()
-    data.marks = {}
-    yield data
-    data.update(loader.construct_mapping(node))
-    start, end = node.start_mark.index, node.end_mark.index
-    written_here: set = set()  # keys written in this mapping (not merged in with <<)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
-        km, vm = key_node.start_mark, value_node.start_mark
-        if start <= km.index <= end:
-            if key in written_here:
-                loader.duplicate_keys.append((key, km.line + 1))
-            written_here.add(key)
-        data.marks[key] = (km.line + 1, km.column + 1, vm.line + 1, vm.column + 1)
-
-
-def _construct_clear(loader: ConfLoader, node: yaml.Node) -> Cleared:
-    if isinstance(node, yaml.ScalarNode):
-        implicit = (node.style is None, node.style is not None)
-        tag = loader.resolve(yaml.ScalarNode, node.value, implicit)
-        inner: yaml.Node = yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark,
-                                           node.style)
-    elif isinstance(node, yaml.SequenceNode):
-        inner = yaml.SequenceNode("tag:yaml.org,2002:seq", node.value, node.start_mark,
-                                  node.end_mark, node.flow_style)
-    else:
-        inner = yaml.MappingNode("tag:yaml.org,2002:map", node.value, node.start_mark,
-                                 node.end_mark, node.flow_style)
-    return Cleared(loader.construct_object(inner, deep=True))
-
-
-ConfLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-ConfLoader.add_constructor("!clear", _construct_clear)
-
-
 def _where(path: str, mapping: Any, key: Any, value: bool = False) -> str:
     """``path line L column C`` of *key* (or of its value) in *mapping*."""
     marks = getattr(mapping, "marks", {}).get(key)
@@ -244,61 +188,6 @@ class ConfFile:
     from_mrjob: bool = False
 
 
-def _parse(path: str, text: str, report: _Report) -> dict | None:
-    loader = ConfLoader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        data = _json_or_none(text)
-        if data is None:
-            report.fail(_syntax_message(path, exc))
-            return None
-    finally:
-        loader.dispose()
-    for key, line in loader.duplicate_keys:
-        report.warn("%s line %d: %r is given twice in one mapping; the later one wins"
-                    % (path, line, key))
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        report.fail("%s: a config file must be a mapping with runners: (and include:), not %s"
-                    % (path, _describe(data)))
-        return None
-    return data
-
-
-def _json_or_none(text: str) -> dict | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _syntax_message(path: str, exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    if context and context_mark and mark and context_mark.line != mark.line:
-        problem = "%s, %s at line %d" % (problem, context, context_mark.line + 1)
-    where = "%s line %d column %d" % (path, mark.line + 1, mark.column + 1) if mark else path
-    fix = "indent with spaces, not tabs" if "'\\t'" in problem else "fix the syntax there"
-    return "%s: not valid YAML (%s); %s" % (where, problem, fix)
-
-
-def _read_text(path: str, missing: str, report: _Report) -> str | None:
-    try:
-        with open(path, encoding="utf_8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        report.fail(missing)
-    except UnicodeDecodeError:
-        report.fail("%s is not UTF-8 text; save it as UTF-8" % path)
-    except OSError as exc:
-        report.fail("cannot read config file %s (%s)" % (path, exc.strerror or exc))
-    return None
-
-
 def load_conf_files(paths: list, report: _Report | None = None) -> list:
     """The :class:`ConfFile` of each of *paths* and of the files they
     include, lowest precedence first: a file's includes come before it.
@@ -319,8 +208,8 @@ def _load(path: str, chain: list, missing: str, loaded: list, seen: set,
     if real in seen:
         log.debug("%s was read already; not reading it again", path)
         return
-    text = _read_text(path, missing, report)
-    data = None if text is None else _parse(path, text, report)
+    text = read_conf_text(path, missing, report)
+    data = None if text is None else parse_conf_text(path, text, report)
     if data is None:
         return
     seen.add(real)

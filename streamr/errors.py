@@ -22,7 +22,9 @@ __all__ = [
     "JobFailed",
     "MalformedRecordError",
     "OptionValueError",
+    "AWSSetupError",
     "StepFailedException",
+    "Stopped",
     "StreamrError",
     "TaskFailure",
     "UsageError",
@@ -62,6 +64,13 @@ class AWSError(StreamrError):
     one line naming what was asked for and the likely fix."""
 
     exit_status = 1
+
+
+class AWSSetupError(AWSError):
+    """Nothing to talk to AWS with (no credentials found): a set-up problem
+    caught before any work, so exit status 2, like other usage errors."""
+
+    exit_status = 2
 
 
 class CorruptInputError(StreamrError):
@@ -161,12 +170,32 @@ class JobFailed(StreamrError):
 
 class Interrupted(StreamrError):
     """The user pressed Ctrl-C (``KeyboardInterrupt``): exit status 130,
-    as a shell reports a program stopped by SIGINT."""
+    as a shell reports a program stopped by SIGINT. Stopped by another
+    signal (SIGTERM, SIGHUP: :class:`Stopped`), the status is 128 plus the
+    signal's number and the line names the signal."""
 
     exit_status = 130
 
+    def __init__(self, signal_name: str = "", signal_number: int = 0):
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        if signal_number:
+            self.exit_status = 128 + signal_number
+
     def message(self, prog: str) -> str:
-        return "%s: interrupted; temporary files removed" % prog
+        by = " by %s" % self.signal_name if self.signal_name else ""
+        return "%s: interrupted%s; temporary files removed" % (prog, by)
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives, so that a
+    run stops the way Ctrl-C stops it: every ``except KeyboardInterrupt``
+    that stops tasks, steps and clusters, and every cleanup, runs."""
+
+    def __init__(self, signal_name: str, signal_number: int):
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.signal_number = signal_number
 
 
 class TaskFailure:

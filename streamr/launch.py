@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import codecs
 import os
+import signal
 import sys
+import threading
 import traceback
 
 from streamr.console import set_up_logging
-from streamr.errors import Interrupted, JobFailed, StepFailedException, StreamrError
+from streamr.errors import Interrupted, JobFailed, StepFailedException, Stopped, StreamrError
 from streamr.options import OPTIONS
 from streamr.runners import runner_class
 from streamr.runners.description import describe_job
@@ -59,7 +61,10 @@ def run_job_from_command_line(job) -> None:
     opts = job.options
     set_up_logging(quiet=opts.quiet, verbose=opts.verbose, stream=_message_stream(job))
     try:
-        _run_and_cat(job)
+        with stopped_by_signals():
+            _run_and_cat(job)
+    except Stopped as exc:
+        _exit_with(job, Interrupted(exc.signal_name, exc.signal_number))
     except KeyboardInterrupt:
         _exit_with(job, Interrupted())
     except StreamrError as exc:
@@ -75,6 +80,44 @@ def _message_stream(job):
     if getattr(job, "_stderr", None) is None:
         return sys.stderr
     return codecs.getwriter("utf_8")(job.stderr)
+
+
+#: signals that stop a run the way Ctrl-C does (SIGINT is Python's KeyboardInterrupt)
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+class stopped_by_signals:
+    """While active, SIGTERM and SIGHUP raise :class:`~streamr.errors.Stopped`
+    (a ``KeyboardInterrupt``) in the main thread, so every runner stops its
+    tasks, steps and clusters and cleans up as on Ctrl-C. Only the first
+    one raises: a second signal during cleanup is logged and ignored, so
+    cleanup is not cut short (Ctrl-C still ends it at once). The previous
+    handlers come back on exit."""
+
+    def __init__(self):
+        self._old: dict = {}
+        self._raised = False
+
+    def _handle(self, signum, frame):
+        name = signal.Signals(signum).name
+        if self._raised:
+            sys.stderr.write("%s received again while cleaning up; still cleaning up"
+                             " (Ctrl-C to stop now)\n" % name)
+            return
+        self._raised = True
+        raise Stopped(name, signum)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._old[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
+        return False
 
 
 def _run_and_cat(job) -> None:

@@ -14,6 +14,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -23,13 +24,17 @@ from streamr.errors import OptionValueError
 
 __all__ = [
     "ALL_RUNNERS",
+    "MAX_WHOLE_NUMBER",
     "CLEANUP_CHOICES",
     "COMBINE_DESCRIPTIONS",
     "KIND_DESCRIPTIONS",
     "PATH_LIKE_ENV",
     "Cleared",
     "Option",
+    "check_range",
     "expand_path",
+    "looks_secret",
+    "masked",
     "unwrap",
 ]
 
@@ -63,6 +68,26 @@ class Cleared:
         return "Cleared(%r)" % (self.value,)
 
 
+#: parts of a variable's name that mark its value as a secret: such values of
+#: ``cmdenv`` (and other mappings) are masked wherever streamr prints them
+SECRET_NAME_PARTS = ("SECRET", "TOKEN", "PASSWORD", "KEY")
+
+#: what streamr prints instead of a secret value
+MASK = "********"
+
+
+def looks_secret(name: Any) -> bool:
+    """Whether the variable or key *name* looks like it holds a secret."""
+    upper = str(name).upper()
+    return any(part in upper for part in SECRET_NAME_PARTS)
+
+
+def masked(mapping: dict) -> dict:
+    """*mapping* with the values of secret-looking keys masked."""
+    return {key: MASK if looks_secret(key) and value is not None else value
+            for key, value in mapping.items()}
+
+
 def unwrap(value: Any) -> Any:
     """*value* without a :class:`Cleared` wrapper."""
     return value.value if isinstance(value, Cleared) else value
@@ -79,16 +104,44 @@ def _check_str(name: str, value: Any) -> str:
     return value
 
 
+#: the largest whole number an option takes unless its row says otherwise: past
+#: this a value is a typo, and would crash the run far from where it was given
+MAX_WHOLE_NUMBER = 2 ** 31 - 1
+
+
 def _check_number(name: str, value: Any, convert: Callable, what: str) -> Any:
-    if not isinstance(value, bool):
-        if isinstance(value, (int, float)) and convert(value) == value:
-            return convert(value)
-        if isinstance(value, str):
-            try:
-                return convert(value.strip())
-            except ValueError:
-                pass
-    raise OptionValueError("%s must be %s, not %s" % (name, what, _describe(value)))
+    number = None
+    if isinstance(value, float) and not math.isfinite(value):
+        number = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if convert(value) == value:
+            number = convert(value)
+    elif isinstance(value, str):
+        try:
+            number = convert(value.strip())
+        except ValueError:
+            pass
+    if number is None:
+        raise OptionValueError("%s must be %s, not %s" % (name, what, _describe(value)))
+    if isinstance(number, float) and not math.isfinite(number):
+        raise OptionValueError("%s must be a finite number, not %s" % (name, _describe(value)))
+    if abs(number) > MAX_WHOLE_NUMBER:
+        raise OptionValueError("%s must be between %d and %d, not %s" % (
+            name, -MAX_WHOLE_NUMBER, MAX_WHOLE_NUMBER, _describe_number(value)))
+    return number
+
+
+def _describe_number(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else "%s... (%d digits)" % (text[:12], len(text))
+
+
+def check_range(name: str, number: Any, low: Any, high: Any) -> None:
+    """Refuse *number* outside ``low..high`` (either may be None)."""
+    if low is not None and number < low:
+        raise OptionValueError("%s must be at least %s, not %s" % (name, low, number))
+    if high is not None and number > high:
+        raise OptionValueError("%s must be at most %s, not %s" % (name, high, number))
 
 
 def _check_int(name: str, value: Any) -> int:
@@ -362,6 +415,12 @@ class Option:
     secret: bool = False
     #: the option whose value this one takes when nothing sets it
     fallback: str = ""
+    #: for a number option: the smallest and largest value it takes (None: no limit)
+    low: Any = None
+    high: Any = None
+    #: for a mapping option: ``(key, low, high)`` of keys whose values must be
+    #: whole numbers in that range (the Hadoop properties streamr reads itself)
+    item_ranges: tuple = ()
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -381,6 +440,12 @@ class Option:
             return None
         label = "%s: %s" % (where, self.name) if where else self.name
         value = _KINDS[self.kind](label, value)
+        if self.kind in ("int", "float"):
+            check_range(label, value, self.low, self.high)
+        for key, low, high in self.item_ranges:
+            if isinstance(value, dict) and unwrap(value.get(key)) is not None:
+                item = _check_int("%s: %s" % (label, key), unwrap(value[key]))
+                check_range("%s: %s" % (label, key), item, low, high)
         if self.choices:
             value = self._pick_choice(label, value)
         if self.kind == "path":
@@ -407,6 +472,12 @@ class Option:
         text = KIND_DESCRIPTIONS[self.kind]
         if self.choices:
             text += ", one of " + ", ".join(map(str, self.choices))
+        if self.low is not None and self.high is not None:
+            text += ", %s to %s" % (self.low, self.high)
+        elif self.low is not None:
+            text += ", at least %s" % self.low
+        for key, low, high in self.item_ranges:
+            text += "; %s: %s%s" % (key, low, " to %s" % high if high is not None else " or more")
         return text
 
     @property

@@ -92,11 +92,20 @@ def _aws(name: str, kind: str, help: str, switch: str | None = "", **kwargs: Any
     return _emr(name, kind, help, switch, topic="aws", runners=ALL_RUNNERS, **kwargs)
 
 
+#: Hadoop properties streamr's own runners read, and the values they take
+JOBCONF_RANGES = (
+    ("mapreduce.job.reduces", 0, 100_000),
+    ("mapreduce.map.maxattempts", 1, 100),
+    ("mapreduce.reduce.maxattempts", 1, 100),
+    ("mapreduce.input.fileinputformat.split.maxsize", 1, None),
+    ("mapreduce.task.io.sort.factor", 2, 100_000),
+)
+
 OPTIONS: tuple[Option, ...] = (
     # -- tasks: what they see ---------------------------------------------------------
     Option("jobconf", "dict", "Hadoop property for every step, as NAME=VALUE (repeatable);"
            " tasks read them with jobconf_from_env()", switches=("-D", "--jobconf"),
-           metavar="NAME=VALUE", topic="tasks"),
+           metavar="NAME=VALUE", topic="tasks", item_ranges=JOBCONF_RANGES),
     Option("cmdenv", "env", "environment variable for every task, as NAME=VALUE (repeatable);"
            " PATH-like variables from several sources are joined",
            switches=("--cmdenv",), metavar="NAME=VALUE", topic="tasks"),
@@ -154,7 +163,7 @@ OPTIONS: tuple[Option, ...] = (
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once (default: every core)",
            runners=frozenset({"local"}), switches=("--num-cores",), metavar="N",
-           topic="local"),
+           topic="local", low=1, high=4096),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"
          " (default: boto3's configured region, else us-west-2)"),
@@ -172,7 +181,8 @@ OPTIONS: tuple[Option, ...] = (
          " configured mode; its old legacy mode is taken as standard)",
          choices=("standard", "adaptive"), metavar="MODE"),
     _aws("aws_max_attempts", "int", "attempts per AWS request, first one included (default:"
-         " boto3's configured number, else its mode's default; 8 for EMR)", metavar="N"),
+         " boto3's configured number, else its mode's default; 8 for EMR)", metavar="N",
+         low=1, high=100),
     _emr("emr_endpoint", "str", "EMR endpoint URL to use instead of AWS's", metavar="URL",
          topic="aws"),
     # -- the cluster --------------------------------------------------------------------
@@ -191,7 +201,7 @@ OPTIONS: tuple[Option, ...] = (
          " cloud_tmp_dir)", metavar="URI"),
     _emr("max_mins_idle", "float", "minutes a kept-alive cluster (pooled, or made by"
          " create-cluster) may sit idle before EMR shuts it down (0: never)", default=10.0,
-         metavar="MINUTES"),
+         metavar="MINUTES", low=0),
     _emr("tags", "dict", "tag for new clusters, as KEY=VALUE (repeatable)", switch="--tag",
          metavar="KEY=VALUE"),
     _emr("ec2_key_pair", "str", "EC2 key pair for SSH access to cluster nodes",
@@ -206,7 +216,7 @@ OPTIONS: tuple[Option, ...] = (
          " as NAME=JSON (repeatable; null removes one streamr sets)",
          switch="--extra-cluster-param", metavar="NAME=JSON"),
     _emr("check_cluster_every", "float", "seconds between checks of a cluster's and its"
-         " steps' state", default=10.0, metavar="SECONDS"),
+         " steps' state", default=10.0, metavar="SECONDS", low=0),
     # -- instances ----------------------------------------------------------------------
     _emr("instance_type", "str", "EC2 instance type of every node unless set per role",
          default="m5.xlarge", metavar="TYPE", topic="emr-instances"),
@@ -215,13 +225,15 @@ OPTIONS: tuple[Option, ...] = (
     _emr("core_instance_type", "str", "instance type of core nodes (default: instance_type)",
          metavar="TYPE", topic="emr-instances"),
     _emr("num_core_instances", "int", "number of core nodes (0: the master does all the"
-         " work)", default=0, metavar="N", topic="emr-instances"),
+         " work)", default=0, metavar="N", topic="emr-instances",
+         low=0, high=10_000),
     _emr("task_instance_type", "str", "instance type of task nodes (default:"
          " core_instance_type)", metavar="TYPE", topic="emr-instances"),
     _emr("num_task_instances", "int", "number of task nodes (they run tasks but store no"
-         " HDFS data); needs core nodes", default=0, metavar="N", topic="emr-instances"),
+         " HDFS data); needs core nodes", default=0, metavar="N", topic="emr-instances",
+         low=0, high=10_000),
     _emr("ebs_root_volume_gb", "int", "size in GiB of each node's root EBS volume (default:"
-         " EMR's)", metavar="GIB", topic="emr-instances"),
+         " EMR's)", metavar="GIB", topic="emr-instances", low=1, high=16_384),
     _emr("master_instance_bid_price", "str", "spot bid price in US dollars per hour for the"
          " master node (default: on-demand)", metavar="PRICE", topic="emr-instances"),
     _emr("core_instance_bid_price", "str", "spot bid price in US dollars per hour for core"
@@ -251,13 +263,13 @@ OPTIONS: tuple[Option, ...] = (
     _emr("pool_name", "str", "name of the pool to join", default="default",
          metavar="NAME", topic="emr-pool"),
     _emr("max_clusters_in_pool", "int", "start no new cluster while the pool has this"
-         " many (0: no limit)", default=0, metavar="N", topic="emr-pool"),
+         " many (0: no limit)", default=0, metavar="N", topic="emr-pool", low=0),
     _emr("pool_wait_minutes", "int", "minutes to wait for a pooled cluster to become free"
-         " before starting a new one", default=0, metavar="MINUTES", topic="emr-pool"),
+         " before starting a new one", default=0, metavar="MINUTES", topic="emr-pool", low=0),
     _emr("pool_jitter_seconds", "int", "up to this many seconds of random wait before"
          " starting a new pooled cluster (then the pool is looked at once more), so jobs"
          " started together do not all start one", default=60, metavar="SECONDS",
-         topic="emr-pool"),
+         topic="emr-pool", low=0),
     _emr("pool_lock_seconds", "float", "how long a job's lock on a pooled cluster lasts"
          " (renewed while the job waits for its step to start); a job that dies holding"
          " one blocks the cluster at most this long", default=300.0, metavar="SECONDS",
@@ -268,7 +280,7 @@ OPTIONS: tuple[Option, ...] = (
          choices=("CANCEL_AND_WAIT", "CONTINUE", "TERMINATE_CLUSTER"), metavar="ACTION",
          topic="emr-steps"),
     _emr("max_concurrent_steps", "int", "steps a cluster may run at once", default=1,
-         metavar="N", topic="emr-steps"),
+         metavar="N", topic="emr-steps", low=1, high=256),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}

@@ -85,7 +85,7 @@ def test_missing_credentials(roles):
            if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     proc = run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
                    "s3://in-bucket/text/", env=env)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a set-up problem, found before any work
     assert "no AWS credentials found" in last_line(proc)
     assert "Traceback" not in proc.stderr.decode()
 

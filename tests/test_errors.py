@@ -22,6 +22,7 @@ EXPECTED_STATUS = {
     "UsageError": 2,
     "OptionValueError": 2,
     "AWSError": 1,
+    "AWSSetupError": 2,
     "CorruptInputError": 1,
     "MalformedRecordError": 1,
     "StepFailedException": 1,
@@ -31,8 +32,16 @@ EXPECTED_STATUS = {
 
 
 def error_classes():
+    # Stopped is not an error: it carries SIGTERM/SIGHUP as a KeyboardInterrupt
     return [obj for obj in vars(errors).values()
-            if inspect.isclass(obj) and issubclass(obj, BaseException)]
+            if inspect.isclass(obj) and issubclass(obj, BaseException)
+            and obj is not errors.Stopped]
+
+
+def test_a_stop_signal_travels_as_ctrl_c_does():
+    assert issubclass(errors.Stopped, KeyboardInterrupt)
+    assert errors.Interrupted("SIGTERM", 15).exit_status == 143
+    assert errors.Interrupted().exit_status == 130
 
 
 def test_every_error_derives_from_the_root_and_has_an_exit_status():

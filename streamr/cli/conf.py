@@ -34,6 +34,7 @@ from streamr.conf import (
     runner_levels,
 )
 from streamr.errors import UsageError
+from streamr.option_type import masked
 from streamr.options import ALL_RUNNERS, OPTIONS, PATH_LIKE_ENV, Cleared, options_for_runner
 
 __all__ = ["conf", "render_runner"]
@@ -143,7 +144,7 @@ def render_runner(merged: MergedOptions, show_all: bool = False) -> list:
             lines.append("    %s:" % opt.name)
             origins = _key_origins(chain, opt.combine == "env")
             lines += ["      %s: %s%s" % (_yaml(key), _yaml(item), _comment(origins[key]))
-                      for key, item in value.items()]
+                      for key, item in masked(value).items()]
         else:
             lines.append("    %s: %s%s" % (opt.name, _yaml(value),
                                            _comment(merged.sources(opt.name))))

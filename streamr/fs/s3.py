@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import IO
 
@@ -25,6 +24,14 @@ log = logging.getLogger(__name__)
 SCHEMES = ("s3://", "s3a://", "s3n://")
 #: temporary buckets streamr makes are named this, then random hex
 TMP_BUCKET_PREFIX = "streamr-tmp-"
+
+
+def tmp_bucket_name(key_id: str, region: str) -> str:
+    """The temporary bucket's name for the credentials with access key id
+    *key_id* in *region*: the same for every job started with them there,
+    and not guessable from outside."""
+    digest = hashlib.sha256(("%s/%s" % (key_id, region)).encode("utf-8")).hexdigest()
+    return TMP_BUCKET_PREFIX + digest[:16]
 #: metadata key holding the MD5 of objects streamr uploads
 MD5_METADATA = "streamr-md5"
 _BUFFER = 1 << 20
@@ -274,7 +281,11 @@ class S3Filesystem(Filesystem):
 
     def tmp_bucket(self, region: str | None = None) -> str:
         """A bucket of this account for streamr's temporary files in
-        *region*: an existing ``streamr-tmp-...`` bucket there, or a new one."""
+        *region*: an existing ``streamr-tmp-...`` bucket there, else the
+        one named after the credentials and region (:func:`tmp_bucket_name`).
+        Jobs started together with no bucket yet all pick that same name, and
+        creating it is safe when another job already has: so they share one
+        bucket, and one place for pool locks."""
         region = region or self.connection.region
         with self._errors("the list of buckets"):
             buckets = sorted(b["Name"] for b in self.client.list_buckets().get("Buckets", ())
@@ -282,6 +293,32 @@ class S3Filesystem(Filesystem):
         for bucket in buckets:
             if self.bucket_region(bucket) == region:
                 return bucket
-        bucket = TMP_BUCKET_PREFIX + uuid.uuid4().hex[:16]
-        self.create_bucket(bucket, region)
+        bucket = tmp_bucket_name(self._credentials_id(), region)
+        self._create_shared_bucket(bucket, region)
         return bucket
+
+    def _credentials_id(self) -> str:
+        """The access key id in use: what jobs started together share,
+        known without a request (STS is not there behind every S3
+        endpoint). Only the first jobs need it: later ones find the bucket."""
+        credentials = self.connection.session.get_credentials()
+        return getattr(credentials, "access_key", None) or "anonymous"
+
+    def _create_shared_bucket(self, bucket: str, region: str) -> None:
+        """Make *bucket*, unless this account made it meanwhile."""
+        import botocore.exceptions
+
+        try:
+            self.create_bucket(bucket, region)
+        except AWSError as exc:
+            cause = exc.__cause__
+            code = (cause.response.get("Error", {}).get("Code")
+                    if isinstance(cause, botocore.exceptions.ClientError) else None)
+            if code == "BucketAlreadyOwnedByYou":
+                log.debug("bucket s3://%s/ was made by another job meanwhile", bucket)
+                return
+            if code == "BucketAlreadyExists":
+                raise AWSError("bucket %s, streamr's temporary bucket for this account in %s,"
+                               " belongs to another account; set cloud_tmp_dir to a bucket of"
+                               " yours" % (bucket, region)) from None
+            raise

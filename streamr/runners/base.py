@@ -25,8 +25,9 @@ from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
-from streamr.options import OPTIONS, OptionValueError, options_for_runner
+from streamr.options import OPTIONS, OptionValueError, option, options_for_runner
 from streamr.runners.description import JobDescription
+from streamr.runners.staging import OutputClaim
 from streamr.runners.workdir import WorkingDir
 
 __all__ = ["MRJobRunner"]
@@ -80,6 +81,7 @@ class MRJobRunner:
         self._job_id = "job_local%s_0001" % "".join(self._job_key.split(".")[-3:-1])
         self._working_dir = WorkingDir()
         self._fs = None
+        self._claim: OutputClaim | None = None  # the local output directory, while held
 
     # --- options --------------------------------------------------------------------
 
@@ -199,13 +201,19 @@ class MRJobRunner:
         return named
 
     def _check_output_dir(self) -> None:
-        """The output directory must not hold output already; an S3 output's
-        bucket must exist. Checked before any work is done."""
+        """The output directory must not hold output already, and no other
+        run may be writing it; an S3 output's bucket must exist. Checked
+        before any work is done. A local output directory is claimed for
+        this run (:class:`~streamr.runners.staging.OutputClaim`) until its
+        output is published or the run ends."""
         out_dir = self.get_output_dir()
+        if is_local_path(out_dir):
+            self._claim = OutputClaim(os.path.abspath(local_path(out_dir)), self._job_key)
+            self._claim.take()
         self.fs.check_can_write(out_dir)
         root = (local_path(out_dir) if is_local_path(out_dir) else out_dir).rstrip("/") + "/"
         # only what sits directly in the directory: other runs' subdirectories
-        # and a killed run's _temporary/ do not count
+        # and _temporary/ do not count
         names = [path[len(root):] for path in self.fs.files(out_dir, skip_hidden=False,
                                                                use_glob=False)
                  if path.startswith(root)]
@@ -215,12 +223,12 @@ class MRJobRunner:
                              " choose another" % out_dir)
 
     def _staging_dir(self) -> str:
-        """Where the last step writes its part files: inside a local output
-        directory (moved into place at the end) or in the temporary
+        """Where the last step writes its part files: this run's own
+        directory under the claimed local output directory's
+        ``_temporary/`` (moved into place at the end), or in the temporary
         directory (for a remote output)."""
-        out_dir = self.get_output_dir()
-        if is_local_path(out_dir):
-            staging = os.path.join(local_path(out_dir), "_temporary")
+        if self._claim is not None:
+            staging = self._claim.staging_dir()
         else:
             staging = os.path.join(self._tmp_dir(), "output")
         os.makedirs(staging, exist_ok=True)
@@ -233,12 +241,8 @@ class MRJobRunner:
         uploaded are removed, so no partial output is left as if complete."""
         out_dir = self.get_output_dir()
         names = sorted(os.listdir(parts_dir))
-        if is_local_path(out_dir):
-            local_out = self.fs.for_path(out_dir)
-            local_out.mkdir(out_dir)
-            for name in names:
-                os.replace(os.path.join(parts_dir, name), local_out.join(out_dir, name))
-            open(local_out.join(out_dir, "_SUCCESS"), "wb").close()
+        if self._claim is not None:
+            self._claim.publish(parts_dir, names)
             return
         uploaded = []
         try:
@@ -286,7 +290,12 @@ class MRJobRunner:
         the step's own (*desc*), then what runner options imply
         (``skip_malformed_records``); every value a string."""
         jobconf = dict(self._opts.get("jobconf") or {})
-        jobconf.update((desc or {}).get("jobconf") or {})
+        own = (desc or {}).get("jobconf") or {}
+        try:  # the step's own properties enter here, not through the option table
+            option("jobconf").check(own, where="the job's step")
+        except OptionValueError as exc:
+            raise UsageError(str(exc)) from None
+        jobconf.update(own)
         if self._opts.get("skip_malformed_records"):
             jobconf[SKIP_MALFORMED_PROPERTY] = "true"
         return {k: str(v) for k, v in jobconf.items()}
@@ -360,6 +369,9 @@ class MRJobRunner:
         """Remove what *mode* (a list of cleanup modes; default: the
         ``cleanup`` option) says: for local runners, the temporary dir."""
         modes = set(mode if mode is not None else self._opts["cleanup"])
+        if self._claim is not None:
+            self._claim.release()  # whatever the mode: staged parts are never output
+            self._claim = None
         if modes & {"ALL", "LOCAL_TMP", "TMP"} and self._local_tmp_dir:
             shutil.rmtree(self._local_tmp_dir, ignore_errors=True)
             self._local_tmp_dir = None
@@ -368,7 +380,7 @@ class MRJobRunner:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None or exc_type is KeyboardInterrupt:
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
             self.cleanup()
         else:
             self.cleanup(self._opts["cleanup_on_failure"])

@@ -21,6 +21,13 @@ Faults (each fires on the next *times* matching requests, then is spent):
   (500), AccessDenied (403), NoSuchKey (404), SlowDown (503),
   ServiceUnavailable (503), or any other code as HTTP 400.
 
+Holds (:meth:`FaultPlan.hold` ``(operation, after=None)``): the next
+matching request is carried out, but its answer is kept back until the test
+sets the hold's ``release`` event; ``arrived`` is set once the request has
+been carried out. With *after*, only a request that comes after one of that
+operation matches. That is how a test puts the client "while the answer is
+in flight" without a sleep.
+
 EMR requests are answered holding the driver's lock, so that a client
 never sees a cluster half-way through a change. A ``POST /moto-api/reset``
 passing through tells the simulator to forget its clusters too."""
@@ -75,18 +82,57 @@ class _Fault:
     left: int
 
 
+@dataclass
+class Hold:
+    """An answer kept back: ``arrived`` is set once the request has been
+    carried out, and the answer goes out once the test sets ``release``."""
+
+    service: str
+    operation: str
+    after: str | None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    armed: bool = True
+
+
 class FaultPlan:
     """The faults waiting to fire, and the requests seen so far."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
+        self._holds: list[Hold] = []
         self.requests: list[RecordedRequest] = []
 
     def clear(self) -> None:
         with self._lock:
+            for hold in self._holds:
+                hold.release.set()
+            self._holds.clear()
             self._faults.clear()
             self.requests.clear()
+
+    def hold(self, operation: str, after: str | None = None, service: str = "emr") -> Hold:
+        """Keep back the answer to the next *operation* request (that comes
+        after an *after* request, if given)."""
+        hold = Hold(_SIGNING_NAMES.get(service, service), operation, after)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def take_hold(self, request: RecordedRequest) -> Hold | None:
+        """The hold this request (already recorded) sets off, if any."""
+        with self._lock:
+            for hold in self._holds:
+                if not hold.armed or hold.service != request.service \
+                        or hold.operation != request.operation:
+                    continue
+                if hold.after and not any(r.operation == hold.after
+                                          for r in self.requests[:-1]):
+                    continue
+                hold.armed = False
+                return hold
+        return None
 
     def throttle(self, operation: str, times: int = 1, service: str = "emr") -> None:
         """Answer the next *times* calls of *operation* (e.g. ``"DescribeCluster"``,
@@ -167,10 +213,19 @@ class RequestMiddleware:
         self.plan.record(request)
         fault = self.plan.take_fault(request)
         if fault is None:
+            hold = self.plan.take_hold(request)
             if request.service == "elasticmapreduce" and self.emr_lock is not None:
                 with self.emr_lock:  # the driver changes the same models
-                    return self.app(environ, start_response)
-            return self.app(environ, start_response)
+                    answer = self.app(environ, start_response)
+                    if hold is not None:
+                        answer = [b"".join(answer)]
+            else:
+                answer = self.app(environ, start_response)
+            if hold is not None:
+                answer = [b"".join(answer)]  # carried out in full before it is held
+                hold.arrived.set()
+                hold.release.wait(120)
+            return answer
         request.faulted = True
         status, headers, body = error_response(request, fault.code,
                                                environ.get("REQUEST_METHOD") == "HEAD")

@@ -243,6 +243,12 @@ class SimulatedEMR:
         :mod:`tests.emr_sim.faults`)."""
         self.faults.throttle(operation, times, service)
 
+    def hold(self, operation: str, after: str | None = None, service: str = "emr"):
+        """Keep back the answer to the next *operation* request until the
+        test sets the returned hold's ``release`` event (see
+        :mod:`tests.emr_sim.faults`)."""
+        return self.faults.hold(operation, after, service)
+
     def fail_s3(self, key_prefix_or_uri: str, times: int = 1, code: str = "InternalError",
                 operation: str | None = None) -> None:
         """The next *times* S3 requests on matching keys fail with *code*."""

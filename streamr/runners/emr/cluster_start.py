@@ -122,6 +122,21 @@ class ClusterStarter:
                  instance_summary(request))
         return cluster_id
 
+    def find_started(self, request: dict) -> str | None:
+        """The id of the active cluster *request* started, found by its
+        name, when the answer to the request never came (Ctrl-C while it
+        was on its way); None when EMR has no such cluster. Never raises:
+        it runs while the run is being stopped."""
+        try:
+            for summary in self.clusters.active():
+                if summary.get("Name") == request.get("Name"):
+                    log.info("cluster %s was started before the interruption",
+                             summary["Id"])
+                    return summary["Id"]
+        except Exception as exc:  # the interruption is what to report
+            log.warning("could not look for the cluster this job was starting: %s", exc)
+        return None
+
     def step_ids(self, cluster_id: str, request: dict) -> list:
         """The ids EMR gave the steps *request* started cluster
         *cluster_id* with, in the request's order."""

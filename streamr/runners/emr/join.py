@@ -164,8 +164,12 @@ class PoolJoiner:
                 return None
             cluster_id, step_ids = start()
             lock = self._lock(lock_uri(self.lock_dir, cluster_id), "starting")
-            lock.acquire()
-            self._wait_until_listed(cluster_id)
+            try:
+                lock.acquire()
+                self._wait_until_listed(cluster_id)
+            except BaseException:
+                lock.release()  # else the next job waits out the lock's whole life
+                raise
             return Joined(cluster_id, step_ids, lock, created=True)
         finally:
             pool_lock.release()

@@ -78,6 +78,7 @@ class Placement:
         self.cluster_id: str | None = None
         self.log_uri: str | None = None
         self.steps = StepQueue()
+        self._stopped = False  # whether interrupted() has stopped the job's part
 
     @property
     def clusters(self) -> EMRClusters:
@@ -98,7 +99,16 @@ class Placement:
     def _start_cluster(self, request: dict) -> None:
         # the id is kept before the steps are looked up, so that if that
         # fails, cleanup still knows the cluster
-        self.cluster_id = self.ctx.starter.start(request)
+        try:
+            self.cluster_id = self.ctx.starter.start(request)
+        except KeyboardInterrupt:
+            # EMR may have started the cluster with the answer still on its way:
+            # find it by its name (unique: it holds the job key), so it is stopped
+            self.cluster_id = self.ctx.starter.find_started(request)
+            if self.cluster_id:
+                quietly("find the job's steps", lambda: setattr(
+                    self.steps, "ids", self.ctx.starter.step_ids(self.cluster_id, request)))
+            raise
         step_ids = self.ctx.starter.step_ids(self.cluster_id, request)
         if step_ids:
             self.steps.ids = step_ids
@@ -115,15 +125,18 @@ class Placement:
         self.cancel_own_steps()
 
     def cancel_own_steps(self) -> None:
+        if not self.steps.ids:
+            return  # none sent: nothing of the job's to cancel (never "all steps")
         found = self.clusters.steps(self.cluster_id, self.steps.ids)
         pending = [s["Id"] for s in found if not StepStatus.of(s).done]
         self.clusters.cancel_steps(self.cluster_id, pending)
 
     def interrupted(self) -> None:
-        """Ctrl-C: stop what this run started on EMR."""
+        """Ctrl-C: stop what this run started on EMR (once)."""
         self.release()
-        if not self.cluster_id:
+        if not self.cluster_id or self._stopped:
             return
+        self._stopped = True
         try:
             self.stop()
         except Exception as exc:  # the interrupt is what to report

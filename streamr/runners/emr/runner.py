@@ -198,20 +198,29 @@ class EMRJobRunner(MRJobRunner):
         self._placement = self._choose_placement()
         self._placement.prepare(steps)
         self._uploads.upload()
-        result = self._placement.run(self._watch)
+        result = self._run_placement()
         outcome = Outcome(self.clusters, self._log_fetcher(), self.get_cluster_id(),
                           every=self._every())
         outcome.check(result, self._placement.steps, len(self._steps), self._step_counters)
         if is_local_path(out_dir):
             self._download_output()
 
-    def _watch(self, on_poll=None):
-        """Wait for the job's steps (Ctrl-C stops what the job started)."""
+    def _run_placement(self):
+        """Start or join the cluster and wait for the job's steps. If that
+        is cut short (Ctrl-C, SIGTERM, or AWS refusing to answer even after
+        retries), stop what the job started on EMR: its own cluster is
+        terminated, a shared one loses the job's unfinished steps."""
         try:
-            return self._wait_for_steps(on_poll)
-        except KeyboardInterrupt:
+            return self._placement.run(self._watch)
+        except BaseException as exc:
+            if not isinstance(exc, KeyboardInterrupt):
+                log.info("giving up on the job (%s); stopping what it started on EMR", exc)
             self._placement.interrupted()
             raise
+
+    def _watch(self, on_poll=None):
+        """Wait for the job's steps."""
+        return self._wait_for_steps(on_poll)
 
     def _wait_for_steps(self, on_poll=None):
         """Wait until the job's steps are done, sending each waiting step
