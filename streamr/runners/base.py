@@ -26,7 +26,7 @@ from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, options_for_runner
 from streamr.runners.description import JobDescription
-from streamr.runners.workdir import WorkingDir
+from streamr.runners.workdir import WorkingDir, source_path
 
 __all__ = ["MRJobRunner"]
 
@@ -35,6 +35,14 @@ log = logging.getLogger(__name__)
 # settings that come from the job class and are not runner options
 JOB_SETTINGS = ("partitioner", "sort_values", "hadoop_input_format",
                 "hadoop_output_format", "libjars")
+
+
+def _absolute(path: str | None) -> str | None:
+    """*path* made absolute when it is a local path (``-``, ``None`` and
+    URIs of other filesystems stay as they are)."""
+    if not path or path == "-" or not is_local_path(path):
+        return path
+    return os.path.abspath(local_path(path))
 
 
 class MRJobRunner:
@@ -64,8 +72,10 @@ class MRJobRunner:
         self._job_class = description.job_class
         self._script = description.script_path
         self._steps = list(description.steps)
-        self._input_paths = list(description.input_paths) or ["-"]
-        self._output_dir = description.output_dir
+        # paths the user gave are relative to where the command ran; tasks
+        # run elsewhere, so they are made absolute once, here
+        self._input_paths = [_absolute(path) for path in description.input_paths] or ["-"]
+        self._output_dir = _absolute(description.output_dir)
         self._stdin = description.stdin
         job_options = dict(description.job_options)
         self._job_settings = {name: job_options.pop(name, None) for name in JOB_SETTINGS}
@@ -134,7 +144,7 @@ class MRJobRunner:
 
     def _tmp_dir(self) -> str:
         if self._local_tmp_dir is None:
-            base = self._opts.get("local_tmp_dir")
+            base = _absolute(self._opts.get("local_tmp_dir"))
             if base:
                 os.makedirs(base, exist_ok=True)
             self._local_tmp_dir = tempfile.mkdtemp(prefix=self._job_key + ".", dir=base or None)
@@ -146,6 +156,10 @@ class MRJobRunner:
         if self._output_dir is None:
             self._output_dir = os.path.join(self._tmp_dir(), "output")
         return self._output_dir
+
+    def _num_cores(self) -> int:
+        """Cores to plan tasks for: the ``num_cores`` option, else every core."""
+        return self._opts.get("num_cores") or os.cpu_count() or 1
 
     def _plan_working_dir(self) -> None:
         for path in self._opts.get("files") or []:
@@ -250,8 +264,7 @@ class MRJobRunner:
         names = {path: name for _, path, name in self._working_dir.entries("file")}
 
         def rename(path):
-            return names.get(os.path.expanduser(os.path.expandvars(path)),
-                             os.path.basename(path))
+            return names.get(source_path(path), os.path.basename(path))
 
         return self.description.task_args_for(rename)
 

@@ -28,7 +28,13 @@ from streamr.engine.mapside import MapSide
 from streamr.engine.partition import partition_sorted
 from streamr.engine.properties import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
 from streamr.engine.records import Position, add_counter_line, decode_lines, split_key
-from streamr.engine.splits import InputFile, line_offsets, lines_in_split, plan_splits
+from streamr.engine.splits import (
+    InputFile,
+    line_offsets,
+    lines_in_split,
+    memory_line_end,
+    plan_splits,
+)
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed
 from streamr.options import option
@@ -41,10 +47,9 @@ REMOTE_READ_THREADS = 8
 
 log = logging.getLogger(__name__)
 
-#: map tasks per step when no split size is set (input permitting)
-DEFAULT_MAP_TASKS = 4
-#: reduce tasks per step unless ``mapreduce.job.reduces`` says otherwise
-DEFAULT_REDUCE_TASKS = 2
+#: map tasks (and at most this many reduce tasks, unless
+#: ``mapreduce.job.reduces`` says how many) per core, as mrjob's runners plan
+TASKS_PER_CORE = 2
 
 
 class Source:
@@ -72,16 +77,21 @@ class MapInput(NamedTuple):
 def map_inputs(sources: list, target: int, max_split: int | None) -> list:
     """Each map task's :class:`MapInput`: the splits
     :func:`streamr.engine.splits.plan_splits` cuts *sources* into (about
-    *target*), each reading its lines by Hadoop's rule, as the local
-    runner's tasks read theirs from disk."""
+    *target*, ending where lines end), each reading the lines that start in
+    its byte range, as the local runner's tasks read theirs from disk."""
     files = [InputFile(s.name, s.name, s.size, s.compressed) for s in sources]
     offsets: dict = {}
+
+    def offsets_of(num: int) -> list:
+        if num not in offsets:
+            offsets[num] = line_offsets(sources[num].lines)
+        return offsets[num]
+
+    line_end = memory_line_end(offsets_of, [s.size for s in sources])
     inputs = []
-    for split in plan_splits(files, target, max_split):
+    for split in plan_splits(files, target, max_split, line_end):
         source = sources[split.source]
-        if split.source not in offsets:
-            offsets[split.source] = line_offsets(source.lines)
-        first, lines = lines_in_split(source.lines, offsets[split.source], split)
+        first, lines = lines_in_split(source.lines, offsets_of(split.source), split)
         inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
     return inputs
 
@@ -220,13 +230,14 @@ class InlineRunner(MRJobRunner):
         jobconf = self._step_jobconf(desc)
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
         reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
-        num_reducers = int(reduces) if reduces is not None else DEFAULT_REDUCE_TASKS
+        tasks = TASKS_PER_CORE * self._num_cores()
+        num_reducers = int(reduces) if reduces is not None else tasks
         has_reducer = "reducer" in desc and num_reducers > 0
 
         if step_num == 0 and desc.get("input_manifest"):
             splits = [MapInput(s, [], 0, 0, 1) for s in sources]
         else:
-            splits = map_inputs(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
+            splits = map_inputs(sources, tasks, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
         map_outputs = []
@@ -242,7 +253,8 @@ class InlineRunner(MRJobRunner):
         else:
             records = list(heapq.merge(*map_outputs, key=split_key))
         outputs = []
-        for task_num, part in enumerate(partition_sorted(records, num_reducers)):
+        parts = partition_sorted(records, num_reducers, exact=reduces is not None)
+        for task_num, part in enumerate(parts):
             outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
         return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                 for num, out in enumerate(outputs)]

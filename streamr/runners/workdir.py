@@ -15,7 +15,7 @@ import zipfile
 
 from streamr.errors import UsageError
 
-__all__ = ["WorkingDir", "split_hash_path", "unpack_archive"]
+__all__ = ["WorkingDir", "source_path", "split_hash_path", "unpack_archive"]
 
 _KINDS = ("file", "dir", "archive")
 
@@ -26,6 +26,16 @@ def split_hash_path(spec: str) -> tuple:
     if sep and (not name or "/" in name or name in (".", "..")):
         raise UsageError("bad name %r in %r: use path#name with a plain file name" % (name, spec))
     return path, (name if sep else None)
+
+
+def source_path(path: str) -> str:
+    """Where an entry's source is: ``file://`` URIs as plain paths, ``~``
+    and variables expanded, and a local path made absolute (relative to
+    where the command ran, whatever directory a task runs in)."""
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    path = os.path.expanduser(os.path.expandvars(path))
+    return path if "://" in path else os.path.abspath(path)
 
 
 class WorkingDir:
@@ -41,7 +51,7 @@ class WorkingDir:
         if kind not in _KINDS:
             raise ValueError(kind)
         path, name = split_hash_path(spec)
-        path = os.path.expanduser(os.path.expandvars(path))
+        path = source_path(path)
         for entry_kind, entry_path, entry_name in self._entries:
             if entry_kind == kind and entry_path == path and (name is None or name == entry_name):
                 return entry_name
