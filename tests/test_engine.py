@@ -74,7 +74,7 @@ def test_a_line_belongs_to_the_split_it_starts_in():
 
 
 def test_splits_that_see_line_ends_take_whole_lines_up_to_their_share(tmp_path):
-    # 807 bytes in 4 tasks: each takes lines until it holds 202 bytes or more
+    # 807 bytes in 4 tasks: each takes lines until it holds 201 bytes or more
     sizes = [16, 38, 35, 9, 24, 39, 31, 41, 38, 5, 39, 1, 31, 17, 36, 15, 13, 31, 35, 36, 31,
              26, 41, 10, 15, 41, 10, 34, 25, 1]
     data = b"".join(b"x" * (size - 1) + b"\n" for size in sizes)
@@ -128,7 +128,8 @@ def test_a_range_ends_only_where_the_key_changes():
 
 
 def _keys(parts):
-    return [b"".join(r.split(b"\t")[0] for r in part) for part in parts]
+    """Each part's distinct keys, joined."""
+    return [b"".join(dict.fromkeys(r.split(b"\t")[0] for r in part)) for part in parts]
 
 
 @pytest.mark.parametrize("records, parts, expected", [
@@ -143,6 +144,15 @@ def _keys(parts):
     # a big last key: nothing reaches a share before it, so one task
     ([b"k%02d\tx\n" % i for i in range(19)] + [b"z\t" + b"x" * 1000 + b"\n"], 4,
      [b"".join(b"k%02d" % i for i in range(19)) + b"z"]),
+    # the share is rounded down: 463 bytes over 4 tasks, a range closes at 115
+    ([b'"%s"\t1\n' % w for w in (b"a", b"and", b"blue", b"brown", b"dog") for _ in range(3)]
+     + [b'"fox"\t1\n'] * 4 + [b'"hello"\t1\n', b'"here"\t1\n', b'"is"\t1\n']
+     + [b'"%s"\t1\n' % w for w in (b"jumps", b"lazy") for _ in range(3)]
+     + [b'"match"\t1\n', b'"no"\t1\n'] + [b'"over"\t1\n'] * 3 + [b'"quick"\t1\n'] * 4
+     + [b'"sun"\t1\n'] * 3 + [b'"the"\t1\n'] + [b'"the"\t2\n'] * 3
+     + [b'"under"\t1\n'] * 3 + [b'"uu"\t1\n'] * 3 + [b'"world"\t1\n'] + [b'"you"\t1\n'] * 3,
+     4, [b'"a""and""blue""brown""dog"', b'"fox""hello""here""is""jumps""lazy"',
+         b'"match""no""over""quick""sun""the"', b'"under""uu""world""you"']),
 ])
 def test_balanced_ranges_cut_as_mrjob_cuts_them(records, parts, expected):
     """What mrjob 0.7.4's local and inline runners give for these inputs

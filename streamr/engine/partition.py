@@ -33,17 +33,19 @@ __all__ = ["balanced_cuts", "choose_boundaries", "exact_cuts", "partition_sorted
 def balanced_cuts(samples: list, parts: int) -> list:
     """Indexes of the samples that start a new range when the job left the
     number of reduce tasks open: a range closes at the first change of key
-    once it holds ``total / parts`` bytes or more."""
+    once it holds ``total // parts`` bytes or more (at most *parts* ranges)."""
     total = sum(weight for _, weight in samples)
     cuts: list = []
     if parts <= 1 or total == 0:
         return cuts
+    share = total // parts
     held = 0
     previous = None
     for index, (key, weight) in enumerate(samples):
-        # held * parts >= total: at least a share, without rounding
-        if index and key != previous and held * parts >= total:
+        if index and key != previous and held >= share:
             cuts.append(index)
+            if len(cuts) == parts - 1:
+                break
             held = 0
         held += weight
         previous = key

@@ -70,11 +70,14 @@ def plan_splits(files: list, target: int, max_split: int | None = None,
     all uncompressed bytes (each compressed file takes one of the *target*
     and is one split), none above *max_split* (or :data:`MAX_SPLIT`). With
     *line_end*, each split ends where a line ends: it takes whole lines
-    until it holds at least its share of the bytes."""
+    until it holds at least its share of the bytes (rounded down)."""
     plain = sum(f.size for f in files if not f.compressed)
     wanted = max(1, target - sum(1 for f in files if f.compressed))
     largest = max_split or MAX_SPLIT
-    size = min(max(1, -(-plain // wanted)), largest)
+    # a byte cut rounds the share up (no tiny last split); a split of whole
+    # lines takes lines until it holds the share rounded down, as mrjob's do
+    share = plain // wanted if line_end is not None else -(-plain // wanted)
+    size = min(max(1, share), largest)
     splits = []
     for num, f in enumerate(files):
         if f.compressed or f.size == 0:

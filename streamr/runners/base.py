@@ -172,15 +172,37 @@ class MRJobRunner:
             self._working_dir.add("file", path)
         self._working_dir.check_sources()
 
+    def _cache_properties(self, working_dir: str) -> dict:
+        """The distributed-cache and task properties Hadoop sets, for a task
+        whose working directory is *working_dir*: what was shipped
+        (``path#name``), where it is in the working directory, the task's
+        local directory and the job's output directory."""
+        def listed(kind: str, form) -> str:
+            return ",".join(form(path, name) for _, path, name in self._working_dir.entries(kind))
+
+        return {
+            "mapreduce.job.cache.files": listed("file", lambda p, n: "%s#%s" % (p, n)),
+            "mapreduce.job.cache.archives": listed("archive", lambda p, n: "%s#%s" % (p, n)),
+            "mapreduce.job.cache.local.files": listed(
+                "file", lambda p, n: os.path.join(working_dir, n)),
+            "mapreduce.job.cache.local.archives": listed(
+                "archive", lambda p, n: os.path.join(working_dir, n)),
+            "mapreduce.job.local.dir": working_dir,
+            "mapreduce.task.output.dir": self.get_output_dir(),
+        }
+
     def _hadoop_task_env(self, kind: str, task_num: int, jobconf: dict, attempt: int = 0,
                          input_uri: str | None = None, start: int = 0,
-                         length: int = 0) -> dict:
+                         length: int = 0, working_dir: str | None = None) -> dict:
         """The environment Hadoop streaming gives a task: every jobconf
-        property (dots as underscores), the job, task and attempt ids, for
+        property (dots as underscores), the distributed-cache properties
+        when its *working_dir* is given, the job, task and attempt ids, for
         map tasks the input file and byte range, and then ``cmdenv``."""
         letter = "m" if kind != "reducer" else "r"
         job_id = self._job_id[len("job_"):]
-        env = {name.replace(".", "_"): str(value) for name, value in jobconf.items()}
+        properties = dict(self._cache_properties(working_dir)) if working_dir else {}
+        properties.update(jobconf)
+        env = {name.replace(".", "_"): str(value) for name, value in properties.items()}
         env.update({
             "mapreduce_job_id": self._job_id,
             "mapreduce_task_partition": str(task_num),
@@ -352,8 +374,13 @@ class MRJobRunner:
     def cat_output(self):
         """The job's output as byte chunks: every part file of the output
         directory (local or S3) in name order, decompressed, skipping hidden
-        files (``_SUCCESS``, ``.crc``) and empty ones."""
-        yield from self.fs.cat(self.get_output_dir(), use_glob=False)
+        files (``_SUCCESS``, ``.crc``) and empty ones. A part file whose
+        last line has no newline gets one, so it never runs into the next
+        file's first line."""
+        from streamr.output import part_chunks
+
+        yield from part_chunks(self.fs, self.fs.files_with_sizes(self.get_output_dir(),
+                                                                 use_glob=False))
 
     def cleanup(self, mode=None) -> None:
         """Remove what *mode* (a list of cleanup modes; default: the

@@ -55,8 +55,11 @@ TASKS_PER_CORE = 2
 class Source:
     """Lines of one input (a file, stdin, or a previous step's part)."""
 
-    def __init__(self, name: str, uri: str, lines: list, compressed: bool = False):
+    def __init__(self, name: str, uri: str, lines: list, compressed: bool = False,
+                 path: str | None = None):
         self.name = name
+        #: the local file the lines came from (``None``: none, or remote)
+        self.path = path
         self.uri = uri
         self.lines = lines
         self.compressed = compressed
@@ -201,12 +204,16 @@ class InlineRunner(MRJobRunner):
         sources = []
         for path in paths:
             if path == "-":
-                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-                sources.append(Source("<stdin>", "-", list(stream)))
+                # spooled to a file first, as the local runner does, so a
+                # mapper_raw step has a file to read
+                copy = self._spool_stdin(len(sources))
+                sources.append(Source("<stdin>", "file://" + copy, self._read_lines(copy),
+                                      path=copy))
                 continue
             lines = fetched.pop(path) if path in fetched else self._read_lines(path)
             uri = path if "://" in path else "file://" + os.path.abspath(path)
-            sources.append(Source(path, uri, lines, is_compressed(path)))
+            sources.append(Source(path, uri, lines, is_compressed(path),
+                                  None if "://" in path else path))
         return sources
 
     def _read_lines(self, path: str) -> list:
@@ -265,8 +272,8 @@ class InlineRunner(MRJobRunner):
                   split: MapInput | None = None) -> dict:
         if split is not None and split.source.uri:
             return self._hadoop_task_env(kind, task_num, jobconf, 0, split.source.uri,
-                                         split.start, split.length)
-        return self._hadoop_task_env(kind, task_num, jobconf)
+                                         split.start, split.length, working_dir=self._wd)
+        return self._hadoop_task_env(kind, task_num, jobconf, working_dir=self._wd)
 
     def _new_task_job(self, step_num: int, kind: str, extra: tuple = ()):
         args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)
@@ -305,7 +312,7 @@ class InlineRunner(MRJobRunner):
         position = Position(split.source.name, split.first_line - 1)
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):
-            path = os.path.abspath(split.source.name)
+            path = split.source.path or os.path.abspath(split.source.name)
             extra = (path, split.source.uri or path)
         sort_values = bool(self._job_settings.get("sort_values"))
 

@@ -208,9 +208,10 @@ class LocalRunner(MRJobRunner):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
+        wd = os.path.join(task_dir, "wd")
         env = (self._hadoop_task_env(kind, num, jobconf, 0, self._split_uri(split), split.start,
-                                     split.length) if split is not None
-               else self._hadoop_task_env(kind, num, jobconf))
+                                     split.length, working_dir=wd) if split is not None
+               else self._hadoop_task_env(kind, num, jobconf, working_dir=wd))
         python = self._opts.get("task_python_bin") or [sys.executable]
         args = list(python) + [os.path.abspath(self._script), "--step-num=%d" % step_num,
                 "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)

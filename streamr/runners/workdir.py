@@ -97,6 +97,10 @@ class WorkingDir:
                 source = unpacked
             else:
                 source = os.path.abspath(path)
+            if kind == "file" and not os.access(source, os.X_OK):
+                # as on Hadoop, a shipped file can be run (``./script.sh``)
+                _executable_copy(source, target)
+                continue
             try:
                 os.symlink(source, target)
             except OSError:
@@ -104,6 +108,13 @@ class WorkingDir:
                     shutil.copytree(source, target)
                 else:
                     shutil.copy2(source, target)
+
+
+def _executable_copy(source: str, target: str) -> None:
+    """Copy *source* to *target* with execute bits wherever it has read bits."""
+    shutil.copyfile(source, target)
+    mode = os.stat(source).st_mode & 0o777
+    os.chmod(target, mode | (mode & 0o444) >> 2)
 
 
 def unpack_archive(path: str, dest: str) -> None:
