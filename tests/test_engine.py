@@ -13,8 +13,8 @@ from streamr.engine.records import Position
 from streamr.engine.splits import (
     InputFile,
     Split,
-    line_offsets,
     file_line_end,
+    line_offsets,
     lines_in_split,
     memory_line_end,
     plan_splits,

@@ -1,12 +1,13 @@
 """Sorted runs: the files map tasks write and reduce tasks merge.
 
 A run is a file of encoded records (``key\\tvalue\\n``) sorted by key (by
-whole line with ``SORT_VALUES``), with an index beside it (``.idx``: ``offset\\tkey`` lines) so that a reduce
-task can seek straight to its key range, and the runner can weigh each key
-when it chooses the ranges. The first :data:`EXACT_INDEX_BYTES` of a run get
-an entry at every change of key (small map outputs are weighed exactly, as
-the inline runner weighs them); past that, one entry every few kilobytes. Reduce tasks get contiguous key ranges, so the
-part files, read in name order, are globally sorted.
+whole line with ``SORT_VALUES``), with an index beside it (``.idx``:
+``offset\\tkey`` lines) so that a reduce task can seek straight to its key
+range, and the runner can weigh each key when it chooses the ranges. The
+first :data:`EXACT_INDEX_BYTES` of a run get an entry at every change of key
+(small map outputs are weighed exactly, as the inline runner weighs them);
+past that, one entry every few kilobytes. Reduce tasks get contiguous key
+ranges, so the part files, read in name order, are globally sorted.
 
 This module runs inside tasks: standard library only, importable on 3.9.
 """

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
-from typing import Optional
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from streamr.engine.records import Position
 from streamr.inputs import corrupt_input_error, is_compressed, open_input
