@@ -87,10 +87,13 @@ def test_example_gives_mrjobs_output(examples, tmp_path, name, args, runner):
     theirs = run_example(mrjob_examples() / name, runner, args, data, tmp_path / "mrjob")
     ours = run_example(copy / name, runner, args, data, tmp_path / "streamr")
     if theirs.returncode != 0:
-        # what mrjob cannot run, streamr refuses too: one line, no traceback of its own
-        assert ours.returncode != 0, ours.stderr.decode()
-        last = ours.stderr.decode().strip().splitlines()[-1]
-        assert not re.match(r"\w*(Error|Exception):", last), last
+        # what mrjob cannot run fails under streamr too, for the same reason
+        # (the job's own exception, or a runner refusing a command step),
+        # not because streamr lacks something the job imports
+        err = ours.stderr.decode()
+        assert ours.returncode != 0, err
+        assert not re.search(r"^(ModuleNotFoundError|ImportError|AttributeError):", err,
+                             re.MULTILINE), err
         return
     assert ours.returncode == 0, ours.stderr.decode()
     if name == "mr_log_sampler.py":
