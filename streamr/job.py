@@ -60,6 +60,15 @@ _STEP_COMMANDS = (
 _TASK_SWITCHES = frozenset({"--mapper", "--combiner", "--reducer"})
 
 
+def _process_is_task() -> bool:
+    """True when this process was started as a task: its own command line
+    has ``--step-num`` and ``--mapper``, ``--combiner`` or ``--reducer``
+    (how Hadoop streaming and the local runner start job scripts)."""
+    argv = sys.argv[1:]
+    step = any(arg == "--step-num" or arg.startswith("--step-num=") for arg in argv)
+    return step and any(arg in _TASK_SWITCHES for arg in argv)
+
+
 class _TaskOptions(argparse.Namespace):
     """Parsed arguments of a task. A task's parser has no switch per runner
     option, yet ``self.options.<runner option>`` still reads ``None`` there,
@@ -210,12 +219,15 @@ class MRJob:
         """The job's steps. By default, one :class:`~streamr.step.MRStep`
         made of the methods above that this class overrides."""
         cls = type(self)
+        own = vars(self)
         kwargs = {}
+        # a method the class overrides, or one assigned on the instance
+        # (``job.reducer = f``)
         for name in _STEP_METHODS:
-            if getattr(cls, name) is not getattr(MRJob, name):
+            if name in own or getattr(cls, name) is not getattr(MRJob, name):
                 kwargs[name] = getattr(self, name)
         for name in _STEP_COMMANDS:
-            if getattr(cls, name) is not getattr(MRJob, name):
+            if name in own or getattr(cls, name) is not getattr(MRJob, name):
                 kwargs[name] = getattr(self, name)()
         return [MRStep(**kwargs)]
 
@@ -450,9 +462,23 @@ class MRJob:
         """Run every step with the chosen runner, print counters and (unless
         told not to) the output. Exits with a one-line message on errors a
         user can fix."""
+        self._become_task_if_started_as_one()
         from streamr.launch import run_job_from_command_line
 
         run_job_from_command_line(self)
+
+    def _become_task_if_started_as_one(self):
+        """Guard against a script that builds its job with explicit
+        arguments under ``__main__`` (``MyJob(['-r', 'local', ...])``):
+        each task runs that script as ``script --step-num=N --mapper ...``,
+        and the job built there is not in task mode. Running the whole job
+        again in every task would never end; this runs the task the
+        process was started for, from its own command line, and exits."""
+        if self.is_task() or not _process_is_task():
+            return
+        task = type(self)(sys.argv[1:])
+        task.execute()
+        sys.exit(0)
 
     @classmethod
     def set_up_logging(cls, quiet=False, verbose=False, stream=None):
@@ -467,6 +493,7 @@ class MRJob:
         if self.is_task():
             raise UsageError("make_runner() was called in task mode; call it from the"
                              " code that launches the job, not from a task")
+        self._become_task_if_started_as_one()
         from streamr.launch import make_runner
 
         return make_runner(self)

@@ -161,8 +161,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("owner", "str", "owner for the job's name (default: your user name)",
            switches=("--owner",), topic="run"),
     # -- local parallelism ------------------------------------------------------------
-    Option("num_cores", "int", "how many tasks run at once (default: every core)",
-           runners=frozenset({"local"}), switches=("--num-cores",), metavar="N",
+    Option("num_cores", "int", "how many tasks run at once, and the number of map and"
+           " reduce tasks planned (two per core; default: every core)",
+           runners=frozenset({"local", "inline"}), switches=("--num-cores",), metavar="N",
            topic="local", low=1, high=4096),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 from typing import IO
 
 from streamr.errors import UsageError
 from streamr.fs import make_filesystem
 from streamr.fs.globs import has_glob
 
-__all__ = ["output_files", "write_output"]
+__all__ = ["output_files", "part_chunks", "write_output"]
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,23 @@ def output_files(fs, uri: str) -> list:
     return [(path, size) for path, size in found if size]
 
 
+def part_chunks(fs, files: list) -> Iterator[bytes]:
+    """Byte chunks of each ``(path, bytes)`` of *files* in turn (as
+    ``fs.cat_files`` gives them), with a newline after any non-empty file
+    that does not end in one: lines of two files never merge."""
+    for one in files:
+        last = b"\n"
+        for chunk in fs.cat_files([one]):
+            if chunk:
+                last = chunk[-1:]
+            yield chunk
+        if last != b"\n":
+            yield b"\n"
+
+
 def _copy(fs, files: list, out: IO[bytes]) -> int:
     total = 0
-    for chunk in fs.cat_files(files):
+    for chunk in part_chunks(fs, files):
         out.write(chunk)
         total += len(chunk)
     return total

@@ -180,7 +180,8 @@ def test_show_with_no_conf_and_all(confs):
     assert out.startswith("# no config file read\nrunners:\n  inline:\n")
     assert "    label: null  # default\n" in out
     assert "    files: []  # default\n" in out
-    assert "num_cores" not in out  # not an option of the inline runner
+    assert "task_python_bin" not in out  # not an option of the inline runner
+    assert "    num_cores: null  # default\n" in out  # plans its tasks per core
 
 
 def test_show_unknown_runner_is_exit_2():

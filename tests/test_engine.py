@@ -13,8 +13,10 @@ from streamr.engine.records import Position
 from streamr.engine.splits import (
     InputFile,
     Split,
+    file_line_end,
     line_offsets,
     lines_in_split,
+    memory_line_end,
     plan_splits,
     read_split,
 )
@@ -61,12 +63,33 @@ def test_memory_and_file_splits_read_the_same_lines_once(tmp_path, size):
     assert seen == lines
 
 
-def test_a_line_starting_at_a_split_end_belongs_to_that_split():
+def test_a_line_belongs_to_the_split_it_starts_in():
     lines = [b"aaaa\n", b"bbbb\n", b"cccc\n"]
     split = Split("f", 0, 5, False, "f")
-    assert lines_in_split(lines, line_offsets(lines), split) == (0, lines[:2])
+    assert lines_in_split(lines, line_offsets(lines), split) == (0, lines[:1])
     assert lines_in_split(lines, line_offsets(lines), Split("f", 5, 5, False, "f")) == (
+        1, lines[1:2])
+    assert lines_in_split(lines, line_offsets(lines), Split("f", 6, 9, False, "f")) == (
         2, lines[2:])
+
+
+def test_splits_that_see_line_ends_take_whole_lines_up_to_their_share(tmp_path):
+    # 807 bytes in 4 tasks: each takes lines until it holds 201 bytes or more
+    sizes = [16, 38, 35, 9, 24, 39, 31, 41, 38, 5, 39, 1, 31, 17, 36, 15, 13, 31, 35, 36, 31,
+             26, 41, 10, 15, 41, 10, 34, 25, 1]
+    data = b"".join(b"x" * (size - 1) + b"\n" for size in sizes)
+    path = tmp_path / "v.txt"
+    path.write_bytes(data)
+    files = [InputFile(str(path), "v", len(data), False), InputFile("in2", "in2", 43, False)]
+    splits = plan_splits(files, 4, None, file_line_end([str(path), "in2"]))
+    assert [(s.start, s.length) for s in splits if s.source == 0] == [
+        (0, 233), (233, 226), (459, 235), (694, 70)]
+    assert [len(_file_lines(tmp_path, data, s)) for s in splits if s.source == 0] == [
+        8, 10, 8, 4]
+    lines = io.BytesIO(data).readlines()
+    memory = plan_splits(files[:1] + files[1:], 4, None,
+                         memory_line_end(lambda n: line_offsets(lines), [len(data), 43]))
+    assert memory == splits
 
 
 # --- partitioning ------------------------------------------------------------------------
@@ -80,24 +103,65 @@ def test_partition_never_splits_a_key_and_keeps_order():
     assert all(not keys[i] & keys[j] for i in range(3) for j in range(i + 1, 3))
 
 
-def test_partition_pads_with_empty_parts_when_keys_run_out():
+def test_partition_pads_with_empty_parts_only_when_keys_run_out():
     assert partition_sorted([b"a\t1\n", b"a\t2\n"], 3) == [[b"a\t1\n", b"a\t2\n"], [], []]
     assert partition_sorted([], 2) == [[], []]
+    # four keys, four tasks asked for: none empty, however the bytes fall
+    records = [b"a\t1\n", b"b\t1\n", b"c\t1\n", b"d\t" + b"x" * 500 + b"\n"]
+    assert partition_sorted(records, 4) == [[r] for r in records]
 
 
 def test_boundaries_and_partition_agree():
     records = sorted(b"%s\t%d\n" % (key, n) for n, key in enumerate(
         [b"k%02d" % (i * 7 % 13) for i in range(60)]))
     samples = [(r.split(b"\t")[0], len(r)) for r in records]
-    bounds = choose_boundaries(samples, 4)
-    parts = partition_sorted(records, 4)
-    assert [part[0].split(b"\t")[0] for part in parts[1:]] == bounds
+    for exact in (True, False):
+        bounds = choose_boundaries(samples, 4, exact)
+        parts = partition_sorted(records, 4, exact)
+        assert [part[0].split(b"\t")[0] for part in parts[1:]] == bounds
 
 
 def test_a_range_ends_only_where_the_key_changes():
     # the threshold (half of 40 bytes) falls inside key b: b stays in range 0
     samples = [(b"a", 10), (b"b", 10), (b"b", 10), (b"c", 10)]
     assert choose_boundaries(samples, 2) == [b"c"]
+
+
+def _keys(parts):
+    """Each part's distinct keys, joined."""
+    return [b"".join(dict.fromkeys(r.split(b"\t")[0] for r in part)) for part in parts]
+
+
+@pytest.mark.parametrize("records, parts, expected", [
+    # 20 equal keys over 4 tasks: five each
+    ([b"k%02d\tx\n" % i for i in range(20)], 4,
+     [b"k00k01k02k03k04", b"k05k06k07k08k09", b"k10k11k12k13k14", b"k15k16k17k18k19"]),
+    # fewer keys than tasks: one task per key, no empty ones
+    ([b"a\tx\n", b"b\tx\n", b"c\tx\n"], 4, [b"a", b"b", b"c"]),
+    # a big first key fills its task; the small rest share one
+    ([b"a\t" + b"x" * 1000 + b"\n"] + [b"k%02d\tx\n" % i for i in range(19)], 4,
+     [b"a", b"".join(b"k%02d" % i for i in range(19))]),
+    # a big last key: nothing reaches a share before it, so one task
+    ([b"k%02d\tx\n" % i for i in range(19)] + [b"z\t" + b"x" * 1000 + b"\n"], 4,
+     [b"".join(b"k%02d" % i for i in range(19)) + b"z"]),
+    # the share is rounded down: 463 bytes over 4 tasks, a range closes at 115
+    ([b'"%s"\t1\n' % w for w in (b"a", b"and", b"blue", b"brown", b"dog") for _ in range(3)]
+     + [b'"fox"\t1\n'] * 4 + [b'"hello"\t1\n', b'"here"\t1\n', b'"is"\t1\n']
+     + [b'"%s"\t1\n' % w for w in (b"jumps", b"lazy") for _ in range(3)]
+     + [b'"match"\t1\n', b'"no"\t1\n'] + [b'"over"\t1\n'] * 3 + [b'"quick"\t1\n'] * 4
+     + [b'"sun"\t1\n'] * 3 + [b'"the"\t1\n'] + [b'"the"\t2\n'] * 3
+     + [b'"under"\t1\n'] * 3 + [b'"uu"\t1\n'] * 3 + [b'"world"\t1\n'] + [b'"you"\t1\n'] * 3,
+     4, [b'"a""and""blue""brown""dog"', b'"fox""hello""here""is""jumps""lazy"',
+         b'"match""no""over""quick""sun""the"', b'"under""uu""world""you"']),
+])
+def test_balanced_ranges_cut_as_mrjob_cuts_them(records, parts, expected):
+    """What mrjob 0.7.4's local and inline runners give for these inputs
+    (observed with two cores: four reduce tasks at most)."""
+    assert _keys(partition_sorted(records, parts, exact=False)) == expected
+
+
+def test_balanced_ranges_of_nothing_are_one_empty_task():
+    assert partition_sorted([], 4, exact=False) == [[]]
 
 
 # --- the task context --------------------------------------------------------------------

@@ -31,13 +31,15 @@ TEXT = b"".join(b"line %d alpha beta gamma\n" % i for i in range(200))
 
 
 def test_several_map_and_reduce_tasks():
-    pairs, _ = run_inline(MRTaskCensus, stdin=TEXT)
+    # two cores: four map tasks, and at most four reduce tasks, each taking
+    # whole keys until it holds a quarter of the bytes (the last takes less)
+    pairs, _ = run_inline(MRTaskCensus, ["--num-cores", "2"], stdin=TEXT)
     result = dict((k, v) for k, v in pairs if not k.startswith("__"))
     assert result["alpha"] == 200 and result["line"] == 200
     map_tasks = [v for k, v in pairs if k == "__map_task__"]
     assert map_tasks == [["0", "1", "2", "3"]]
     reduce_tasks = [v for k, v in pairs if k == "__reduce_task__"]
-    assert reduce_tasks == ["0", "1"]
+    assert reduce_tasks == ["0", "1", "2"]
 
 
 def test_output_is_sorted_by_encoded_key_across_parts(tmp_path):
@@ -142,12 +144,12 @@ def test_commands_are_refused_with_a_clear_message():
 def test_job_exception_names_step_task_file_and_line(tmp_path):
     data = tmp_path / "data.txt"
     data.write_bytes(b"fine\n" * 3 + b"boom\n")
-    result = run_script(FEATURES, [str(data)], env={"STREAMR_TEST_JOB": "MRRaiser"})
+    result = run_script(FEATURES, [str(data), "--num-cores", "2"],
+                        env={"STREAMR_TEST_JOB": "MRRaiser"})
     assert result.returncode == 1
     err = result.stderr.decode()
-    # 20 bytes in 4 splits of 5 bytes; by Hadoop's rule the line starting at
-    # byte 5 belongs to split 0, so line 4 (byte 15) is read by split 2
-    assert "Step 1 of 1 failed: mapper task 2 failed while reading %s line 4" % data in err
+    # 20 bytes in 4 splits of one 5-byte line each: line 4 is read by split 3
+    assert "Step 1 of 1 failed: mapper task 3 failed while reading %s line 4" % data in err
     assert "Traceback" in err and "ZeroDivisionError: boom line seen" in err
 
 
@@ -223,9 +225,9 @@ def test_plan_splits_and_partitioning():
     assert 4 <= len(splits) <= 5
     assert b"".join(line for s in splits for line in s.lines) == b"".join(source.lines)
     assert [s.first_line for s in splits][0] == 1
-    # a split reads the lines that start in its byte range (Hadoop's rule)
+    # a split takes whole lines: the next one starts where its last line ends
     first_size = sum(map(len, splits[0].lines))
-    assert first_size - len(splits[0].lines[-1]) <= splits[1].start < first_size
+    assert splits[1].start == first_size
     small = plan_splits([source], 4, 20)
     assert all(s.length <= 23 for s in small)
 

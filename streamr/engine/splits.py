@@ -1,11 +1,16 @@
 """Cutting inputs into map-task splits, and reading one split, as Hadoop does.
 
-A split is a byte range of one input file. The planner cuts by size only;
-line boundaries are settled by whoever reads the split, with Hadoop's rule:
-a split that does not start at byte 0 skips its first (partial) line, and a
-split reads every line that starts at or before its end. So each line is
-read by exactly one split, whatever the cut points. Compressed files cannot
-be entered in the middle, so each is one split.
+A split is a byte range of one input file, and it reads the lines that
+start inside that range: a split that does not start at byte 0 skips the
+line it starts inside of, unless the byte before it ends a line. So each
+line is read by exactly one split, whatever the cut points. Compressed
+files cannot be entered in the middle, so each is one split.
+
+When the planner can see where lines end, it cuts as mrjob's local runners
+do: a split takes whole lines until it holds at least its share of the
+bytes, so small inputs give the same map tasks (and the same
+``mapper_final`` output) as they gave under mrjob. A split never grows past
+the largest split size; past that it is cut by bytes.
 
 The inline runner (lines in memory) and the local runner (files on disk)
 plan with :func:`plan_splits` and read with :func:`lines_in_split` and
@@ -18,13 +23,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from streamr.engine.records import Position
 from streamr.inputs import corrupt_input_error, is_compressed, open_input
 
-__all__ = ["MAX_SPLIT", "InputFile", "Split", "line_offsets", "lines_in_split", "plan_splits",
-           "read_split"]
+__all__ = ["MAX_SPLIT", "InputFile", "Split", "file_line_end", "line_offsets", "lines_in_split",
+           "memory_line_end", "plan_splits", "read_split"]
 
 #: largest split when none is configured (Hadoop's block size)
 MAX_SPLIT = 128 << 20
@@ -53,13 +58,25 @@ class Split(NamedTuple):
     source: int = 0
 
 
-def plan_splits(files: list, target: int, max_split: int | None = None) -> list:
+#: ``line_end(file_index, byte)``: where the line holding *byte* of that file
+#: ends (the offset just past its newline, or the file's size)
+LineEnd = Optional[Callable[[int, int], int]]
+
+
+def plan_splits(files: list, target: int, max_split: int | None = None,
+                line_end: LineEnd = None) -> list:
     """Splits of *files* (:class:`InputFile`): about *target* of them over
     all uncompressed bytes (each compressed file takes one of the *target*
-    and is one split), none above *max_split* (or :data:`MAX_SPLIT`)."""
+    and is one split), none above *max_split* (or :data:`MAX_SPLIT`). With
+    *line_end*, each split ends where a line ends: it takes whole lines
+    until it holds at least its share of the bytes (rounded down)."""
     plain = sum(f.size for f in files if not f.compressed)
     wanted = max(1, target - sum(1 for f in files if f.compressed))
-    size = min(max(1, -(-plain // wanted)), max_split or MAX_SPLIT)
+    largest = max_split or MAX_SPLIT
+    # a byte cut rounds the share up (no tiny last split); a split of whole
+    # lines takes lines until it holds the share rounded down, as mrjob's do
+    share = plain // wanted if line_end is not None else -(-plain // wanted)
+    size = min(max(1, share), largest)
     splits = []
     for num, f in enumerate(files):
         if f.compressed or f.size == 0:
@@ -67,9 +84,11 @@ def plan_splits(files: list, target: int, max_split: int | None = None) -> list:
             continue
         start = 0
         while start < f.size:
-            length = min(size, f.size - start)
-            splits.append(Split(f.path, start, length, False, f.label, num))
-            start += length
+            end = min(start + size, f.size)
+            if line_end is not None and end < f.size:
+                end = min(max(line_end(num, end - 1), end), start + largest, f.size)
+            splits.append(Split(f.path, start, end - start, False, f.label, num))
+            start = end
     return splits
 
 
@@ -85,13 +104,35 @@ def line_offsets(lines: list) -> list:
 
 def lines_in_split(lines: list, offsets: list, split: Split) -> tuple:
     """``(index of the first line, lines)`` that *split* reads of an input
-    held in memory as *lines* (starting at *offsets*), by Hadoop's rule."""
+    held in memory as *lines* (starting at *offsets*): those that start in
+    its byte range."""
     if split.compressed:
         return 0, lines
-    end = split.start + split.length
-    first = bisect.bisect_right(offsets, split.start) if split.start else 0
-    stop = bisect.bisect_right(offsets, end)
+    first = bisect.bisect_left(offsets, split.start)
+    stop = bisect.bisect_left(offsets, split.start + split.length)
     return first, lines[first:stop]
+
+
+def memory_line_end(offsets_of: Callable[[int], list], sizes: list) -> Callable[[int, int], int]:
+    """A ``line_end`` for :func:`plan_splits` over inputs held in memory:
+    *offsets_of(i)* gives where each line of input *i* starts."""
+    def line_end(num: int, byte: int) -> int:
+        offsets = offsets_of(num)
+        after = bisect.bisect_right(offsets, byte)
+        return offsets[after] if after < len(offsets) else sizes[num]
+
+    return line_end
+
+
+def file_line_end(paths: list) -> Callable[[int, int], int]:
+    """A ``line_end`` for :func:`plan_splits` over files on disk (one seek
+    and one line read per split)."""
+    def line_end(num: int, byte: int) -> int:
+        with open(paths[num], "rb") as stream:
+            stream.seek(byte)
+            return byte + len(stream.readline())
+
+    return line_end
 
 
 def read_split(split: Split, position: Position,
@@ -117,12 +158,13 @@ def read_split(split: Split, position: Position,
     with open(path, "rb", buffering=1 << 20) as stream:
         pos = 0
         if start:
-            stream.seek(start)
-            pos = start + len(stream.readline())
+            # the line under way at byte start-1 belongs to the split before
+            stream.seek(start - 1)
+            pos = start - 1 + len(stream.readline())
             # line numbers count from here, not from the top of the file
             position.source = "%s (lines counted from byte %d)" % (position.source, pos)
         for line in stream:
-            if pos > end:
+            if pos >= end:
                 break
             pos += len(line)
             on_read(len(line))

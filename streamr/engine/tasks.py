@@ -92,7 +92,7 @@ class _MapTask:
         lines: Iterable[bytes] = read_split(split, self.position, self.progress.add)
         mapper = self.step_desc.get("mapper") or {}
         if mapper.get("pre_filter"):
-            lines = pipe_through(mapper["pre_filter"], lines)
+            lines = pipe_through(mapper["pre_filter"], lines, check=False)
         return lines
 
     def run(self) -> None:
@@ -189,7 +189,7 @@ def _run_reduce_task(job, spec: dict) -> None:
             out.writelines(pipe_through(desc["command"], lines))
             return
         if desc.get("pre_filter"):
-            lines = pipe_through(desc["pre_filter"], lines)
+            lines = pipe_through(desc["pre_filter"], lines, check=False)
         read, write = ctx.protocols("reducer")
         position = ctx.position
         position.source = "sorted input of reduce task %s" % spec.get("task_num", "?")

@@ -28,7 +28,7 @@ from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, option, options_for_runner
 from streamr.runners.description import JobDescription
 from streamr.runners.staging import OutputClaim
-from streamr.runners.workdir import WorkingDir
+from streamr.runners.workdir import WorkingDir, source_path
 
 __all__ = ["MRJobRunner"]
 
@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 # settings that come from the job class and are not runner options
 JOB_SETTINGS = ("partitioner", "sort_values", "hadoop_input_format",
                 "hadoop_output_format", "libjars")
+
+
+def _absolute(path: str | None) -> str | None:
+    """*path* made absolute when it is a local path (``-``, ``None`` and
+    URIs of other filesystems stay as they are)."""
+    if not path or path == "-" or not is_local_path(path):
+        return path
+    return os.path.abspath(local_path(path))
 
 
 class MRJobRunner:
@@ -66,8 +74,10 @@ class MRJobRunner:
         self._job_class = description.job_class
         self._script = description.script_path
         self._steps = list(description.steps)
-        self._input_paths = list(description.input_paths) or ["-"]
-        self._output_dir = description.output_dir
+        # paths the user gave are relative to where the command ran; tasks
+        # run elsewhere, so they are made absolute once, here
+        self._input_paths = [_absolute(path) for path in description.input_paths] or ["-"]
+        self._output_dir = _absolute(description.output_dir)
         self._stdin = description.stdin
         job_options = dict(description.job_options)
         self._job_settings = {name: job_options.pop(name, None) for name in JOB_SETTINGS}
@@ -137,7 +147,7 @@ class MRJobRunner:
 
     def _tmp_dir(self) -> str:
         if self._local_tmp_dir is None:
-            base = self._opts.get("local_tmp_dir")
+            base = _absolute(self._opts.get("local_tmp_dir"))
             if base:
                 os.makedirs(base, exist_ok=True)
             self._local_tmp_dir = tempfile.mkdtemp(prefix=self._job_key + ".", dir=base or None)
@@ -150,6 +160,10 @@ class MRJobRunner:
             self._output_dir = os.path.join(self._tmp_dir(), "output")
         return self._output_dir
 
+    def _num_cores(self) -> int:
+        """Cores to plan tasks for: the ``num_cores`` option, else every core."""
+        return self._opts.get("num_cores") or os.cpu_count() or 1
+
     def _plan_working_dir(self) -> None:
         for path in self._opts.get("files") or []:
             self._working_dir.add("file", path)
@@ -161,15 +175,36 @@ class MRJobRunner:
             self._working_dir.add("file", path)
         self._working_dir.check_sources()
 
+    def _cache_properties(self, working_dir: str) -> dict:
+        """The distributed-cache and task properties Hadoop sets, for a task
+        whose working directory is *working_dir*: what was shipped
+        (``path#name``), where it is in the working directory, the task's
+        local directory and the job's output directory."""
+        def listed(kind: str, form) -> str:
+            return ",".join(form(path, name) for _, path, name in self._working_dir.entries(kind))
+
+        return {
+            "mapreduce.job.cache.files": listed("file", lambda p, n: "%s#%s" % (p, n)),
+            "mapreduce.job.cache.archives": listed("archive", lambda p, n: "%s#%s" % (p, n)),
+            "mapreduce.job.cache.local.files": listed(
+                "file", lambda p, n: os.path.join(working_dir, n)),
+            "mapreduce.job.cache.local.archives": listed(
+                "archive", lambda p, n: os.path.join(working_dir, n)),
+            "mapreduce.job.local.dir": working_dir,
+            "mapreduce.task.output.dir": self.get_output_dir(),
+        }
+
     def _hadoop_task_env(self, kind: str, task_num: int, jobconf: dict, attempt: int = 0,
                          input_uri: str | None = None, start: int = 0,
-                         length: int = 0) -> dict:
+                         length: int = 0, working_dir: str | None = None) -> dict:
         """The environment Hadoop streaming gives a task: every jobconf
-        property (dots as underscores), the job, task and attempt ids, for
+        property (dots as underscores), the distributed-cache properties
+        when its *working_dir* is given, the job, task and attempt ids, for
         map tasks the input file and byte range, and then ``cmdenv``."""
         letter = "m" if kind != "reducer" else "r"
         job_id = self._job_id[len("job_"):]
-        props = {name: str(value) for name, value in jobconf.items()}
+        props = dict(self._cache_properties(working_dir)) if working_dir else {}
+        props.update((name, str(value)) for name, value in jobconf.items())
         props.update({
             "mapreduce.job.id": self._job_id,
             "mapreduce.task.partition": str(task_num),
@@ -268,8 +303,7 @@ class MRJobRunner:
         names = {path: name for _, path, name in self._working_dir.entries("file")}
 
         def rename(path):
-            return names.get(os.path.expanduser(os.path.expandvars(path)),
-                             os.path.basename(path))
+            return names.get(source_path(path), os.path.basename(path))
 
         return self.description.task_args_for(rename)
 
@@ -362,8 +396,13 @@ class MRJobRunner:
     def cat_output(self):
         """The job's output as byte chunks: every part file of the output
         directory (local or S3) in name order, decompressed, skipping hidden
-        files (``_SUCCESS``, ``.crc``) and empty ones."""
-        yield from self.fs.cat(self.get_output_dir(), use_glob=False)
+        files (``_SUCCESS``, ``.crc``) and empty ones. A part file whose
+        last line has no newline gets one, so it never runs into the next
+        file's first line."""
+        from streamr.output import part_chunks
+
+        yield from part_chunks(self.fs, self.fs.files_with_sizes(self.get_output_dir(),
+                                                                 use_glob=False))
 
     def cleanup(self, mode=None) -> None:
         """Remove what *mode* (a list of cleanup modes; default: the

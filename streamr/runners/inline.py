@@ -28,7 +28,13 @@ from streamr.engine.mapside import MapSide
 from streamr.engine.partition import partition_sorted
 from streamr.engine.properties import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
 from streamr.engine.records import Position, add_counter_line, decode_lines, split_key
-from streamr.engine.splits import InputFile, line_offsets, lines_in_split, plan_splits
+from streamr.engine.splits import (
+    InputFile,
+    line_offsets,
+    lines_in_split,
+    memory_line_end,
+    plan_splits,
+)
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import is_compressed
 from streamr.options import option
@@ -41,17 +47,19 @@ REMOTE_READ_THREADS = 8
 
 log = logging.getLogger(__name__)
 
-#: map tasks per step when no split size is set (input permitting)
-DEFAULT_MAP_TASKS = 4
-#: reduce tasks per step unless ``mapreduce.job.reduces`` says otherwise
-DEFAULT_REDUCE_TASKS = 2
+#: map tasks (and at most this many reduce tasks, unless
+#: ``mapreduce.job.reduces`` says how many) per core, as mrjob's runners plan
+TASKS_PER_CORE = 2
 
 
 class Source:
     """Lines of one input (a file, stdin, or a previous step's part)."""
 
-    def __init__(self, name: str, uri: str, lines: list, compressed: bool = False):
+    def __init__(self, name: str, uri: str, lines: list, compressed: bool = False,
+                 path: str | None = None):
         self.name = name
+        #: the local file the lines came from (``None``: none, or remote)
+        self.path = path
         self.uri = uri
         self.lines = lines
         self.compressed = compressed
@@ -72,16 +80,21 @@ class MapInput(NamedTuple):
 def map_inputs(sources: list, target: int, max_split: int | None) -> list:
     """Each map task's :class:`MapInput`: the splits
     :func:`streamr.engine.splits.plan_splits` cuts *sources* into (about
-    *target*), each reading its lines by Hadoop's rule, as the local
-    runner's tasks read theirs from disk."""
+    *target*, ending where lines end), each reading the lines that start in
+    its byte range, as the local runner's tasks read theirs from disk."""
     files = [InputFile(s.name, s.name, s.size, s.compressed) for s in sources]
     offsets: dict = {}
+
+    def offsets_of(num: int) -> list:
+        if num not in offsets:
+            offsets[num] = line_offsets(sources[num].lines)
+        return offsets[num]
+
+    line_end = memory_line_end(offsets_of, [s.size for s in sources])
     inputs = []
-    for split in plan_splits(files, target, max_split):
+    for split in plan_splits(files, target, max_split, line_end):
         source = sources[split.source]
-        if split.source not in offsets:
-            offsets[split.source] = line_offsets(source.lines)
-        first, lines = lines_in_split(source.lines, offsets[split.source], split)
+        first, lines = lines_in_split(source.lines, offsets_of(split.source), split)
         inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
     return inputs
 
@@ -191,12 +204,16 @@ class InlineRunner(MRJobRunner):
         sources = []
         for path in paths:
             if path == "-":
-                stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-                sources.append(Source("<stdin>", "-", list(stream)))
+                # spooled to a file first, as the local runner does, so a
+                # mapper_raw step has a file to read
+                copy = self._spool_stdin(len(sources))
+                sources.append(Source("<stdin>", "file://" + copy, self._read_lines(copy),
+                                      path=copy))
                 continue
             lines = fetched.pop(path) if path in fetched else self._read_lines(path)
             uri = path if "://" in path else "file://" + os.path.abspath(path)
-            sources.append(Source(path, uri, lines, is_compressed(path)))
+            sources.append(Source(path, uri, lines, is_compressed(path),
+                                  None if "://" in path else path))
         return sources
 
     def _read_lines(self, path: str) -> list:
@@ -220,13 +237,14 @@ class InlineRunner(MRJobRunner):
         jobconf = self._step_jobconf(desc)
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
         reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
-        num_reducers = int(reduces) if reduces is not None else DEFAULT_REDUCE_TASKS
+        tasks = TASKS_PER_CORE * self._num_cores()
+        num_reducers = int(reduces) if reduces is not None else tasks
         has_reducer = "reducer" in desc and num_reducers > 0
 
         if step_num == 0 and desc.get("input_manifest"):
             splits = [MapInput(s, [], 0, 0, 1) for s in sources]
         else:
-            splits = map_inputs(sources, DEFAULT_MAP_TASKS, int(max_split) if max_split else None)
+            splits = map_inputs(sources, tasks, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
         map_outputs = []
@@ -242,7 +260,8 @@ class InlineRunner(MRJobRunner):
         else:
             records = list(heapq.merge(*map_outputs, key=split_key))
         outputs = []
-        for task_num, part in enumerate(partition_sorted(records, num_reducers)):
+        parts = partition_sorted(records, num_reducers, exact=reduces is not None)
+        for task_num, part in enumerate(parts):
             outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
         return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                 for num, out in enumerate(outputs)]
@@ -253,8 +272,8 @@ class InlineRunner(MRJobRunner):
                   split: MapInput | None = None) -> dict:
         if split is not None and split.source.uri:
             return self._hadoop_task_env(kind, task_num, jobconf, 0, split.source.uri,
-                                         split.start, split.length)
-        return self._hadoop_task_env(kind, task_num, jobconf)
+                                         split.start, split.length, working_dir=self._wd)
+        return self._hadoop_task_env(kind, task_num, jobconf, working_dir=self._wd)
 
     def _new_task_job(self, step_num: int, kind: str, extra: tuple = ()):
         args = self._base_args + ["--step-num=%d" % step_num, "--" + kind] + list(extra)
@@ -293,7 +312,7 @@ class InlineRunner(MRJobRunner):
         position = Position(split.source.name, split.first_line - 1)
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):
-            path = os.path.abspath(split.source.name)
+            path = split.source.path or os.path.abspath(split.source.name)
             extra = (path, split.source.uri or path)
         sort_values = bool(self._job_settings.get("sort_values"))
 

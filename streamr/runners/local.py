@@ -23,7 +23,7 @@ from streamr.compat import jobconf_from_dict
 from streamr.engine.partition import choose_boundaries
 from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
-from streamr.engine.splits import InputFile, Split, plan_splits
+from streamr.engine.splits import InputFile, Split, file_line_end, plan_splits
 from streamr.errors import UsageError
 from streamr.inputs import is_compressed
 from streamr.runners.base import MRJobRunner
@@ -43,7 +43,9 @@ SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
 MERGE_FACTOR = 64
 #: remote input files copied at once
 DOWNLOAD_THREADS = 8
-#: most entries of each run's index kept for choosing reducer key ranges
+#: most index entries kept, over all runs, for choosing reducer key ranges
+#: (each run keeps at least INDEX_SAMPLES); below this every entry counts
+SAMPLE_BUDGET = 200_000
 INDEX_SAMPLES = 256
 
 
@@ -62,9 +64,6 @@ class LocalRunner(MRJobRunner):
                 log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
 
     # --- setup -------------------------------------------------------------------------
-
-    def _num_cores(self) -> int:
-        return self._opts.get("num_cores") or os.cpu_count() or 1
 
     def _run(self) -> None:
         self._plan_working_dir()
@@ -124,7 +123,9 @@ class LocalRunner(MRJobRunner):
         jobconf = self._step_jobconf(desc)
         step_dir = os.path.join(self._tmp_dir(), "step-%d" % step_num)
         reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
-        num_reducers = int(reduces) if reduces is not None else self._num_cores()
+        # about two map tasks per core, and at most two reduce tasks per core
+        # unless the job says how many (then exactly that many, as Hadoop)
+        num_reducers = int(reduces) if reduces is not None else 2 * self._num_cores()
         has_reducer = "reducer" in desc and num_reducers > 0
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
         spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
@@ -137,7 +138,8 @@ class LocalRunner(MRJobRunner):
             inputs = [InputFile(path, label, os.path.getsize(path), is_compressed(path))
                       for path, label in files]
             splits = plan_splits(inputs, 2 * self._num_cores(),
-                                 int(max_split) if max_split else None)
+                                 int(max_split) if max_split else None,
+                                 file_line_end([path for path, _ in files]))
 
         map_tasks = []
         for num, split in enumerate(splits):
@@ -164,10 +166,13 @@ class LocalRunner(MRJobRunner):
         for task in map_tasks:
             with open(os.path.join(task.dir, "runs.json")) as handle:
                 runs.extend(json.load(handle))
-        samples = index_samples([_thin(read_index(run), INDEX_SAMPLES) for run in runs])
-        bounds = choose_boundaries(samples, num_reducers)
+        keep = max(INDEX_SAMPLES, SAMPLE_BUDGET // max(len(runs), 1))
+        samples = index_samples([_thin(read_index(run), keep) for run in runs])
+        bounds = choose_boundaries(samples, num_reducers, exact=reduces is not None)
         merge_factor = int(jobconf_from_dict(jobconf, "mapreduce.task.io.sort.factor")
                            or MERGE_FACTOR)
+        if reduces is None:
+            num_reducers = len(bounds) + 1
         bounds += [None] * (num_reducers - 1 - len(bounds))
         lows = [None] + bounds
         highs = bounds + [None]
@@ -203,9 +208,10 @@ class LocalRunner(MRJobRunner):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
+        wd = os.path.join(task_dir, "wd")
         env = (self._hadoop_task_env(kind, num, jobconf, 0, self._split_uri(split), split.start,
-                                     split.length) if split is not None
-               else self._hadoop_task_env(kind, num, jobconf))
+                                     split.length, working_dir=wd) if split is not None
+               else self._hadoop_task_env(kind, num, jobconf, working_dir=wd))
         python = self._opts.get("task_python_bin") or [sys.executable]
         args = list(python) + [os.path.abspath(self._script), "--step-num=%d" % step_num,
                 "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)

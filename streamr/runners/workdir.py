@@ -15,7 +15,7 @@ import zipfile
 
 from streamr.errors import UsageError
 
-__all__ = ["WorkingDir", "split_hash_path", "unpack_archive"]
+__all__ = ["WorkingDir", "source_path", "split_hash_path", "unpack_archive"]
 
 _KINDS = ("file", "dir", "archive")
 
@@ -26,6 +26,16 @@ def split_hash_path(spec: str) -> tuple:
     if sep and (not name or "/" in name or name in (".", "..")):
         raise UsageError("bad name %r in %r: use path#name with a plain file name" % (name, spec))
     return path, (name if sep else None)
+
+
+def source_path(path: str) -> str:
+    """Where an entry's source is: ``file://`` URIs as plain paths, ``~``
+    and variables expanded, and a local path made absolute (relative to
+    where the command ran, whatever directory a task runs in)."""
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    path = os.path.expanduser(os.path.expandvars(path))
+    return path if "://" in path else os.path.abspath(path)
 
 
 class WorkingDir:
@@ -41,7 +51,7 @@ class WorkingDir:
         if kind not in _KINDS:
             raise ValueError(kind)
         path, name = split_hash_path(spec)
-        path = os.path.expanduser(os.path.expandvars(path))
+        path = source_path(path)
         for entry_kind, entry_path, entry_name in self._entries:
             if entry_kind == kind and entry_path == path and (name is None or name == entry_name):
                 return entry_name
@@ -87,6 +97,10 @@ class WorkingDir:
                 source = unpacked
             else:
                 source = os.path.abspath(path)
+            if kind == "file" and not os.access(source, os.X_OK):
+                # as on Hadoop, a shipped file can be run (``./script.sh``)
+                _executable_copy(source, target)
+                continue
             try:
                 os.symlink(source, target)
             except OSError:
@@ -94,6 +108,13 @@ class WorkingDir:
                     shutil.copytree(source, target)
                 else:
                     shutil.copy2(source, target)
+
+
+def _executable_copy(source: str, target: str) -> None:
+    """Copy *source* to *target* with execute bits wherever it has read bits."""
+    shutil.copyfile(source, target)
+    mode = os.stat(source).st_mode & 0o777
+    os.chmod(target, mode | (mode & 0o444) >> 2)
 
 
 def unpack_archive(path: str, dest: str) -> None:
