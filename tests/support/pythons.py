@@ -55,6 +55,25 @@ def current() -> str:
     return "%d.%d" % sys.version_info[:2]
 
 
+def stdlib_module_names() -> frozenset:
+    """The top-level names of the standard library's modules:
+    ``sys.stdlib_module_names`` from Python 3.10 on; on 3.9, which lacks it,
+    the built-in and frozen modules and what the standard library's own
+    directories hold (site-packages is not a module there, so what is
+    installed is left out)."""
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    import pkgutil
+
+    # the directory os.py is in, even from a virtual environment, and its C extensions
+    stdlib = os.path.dirname(os.__file__)
+    found = {module.name for module in pkgutil.iter_modules(
+        [stdlib, os.path.join(stdlib, "lib-dynload")])}
+    frozen = {"_frozen_importlib", "_frozen_importlib_external"}
+    return frozenset(found | set(sys.builtin_module_names) | frozen)
+
+
 def _as_tuple(minor: str) -> tuple:
     return tuple(int(part) for part in minor.split("."))
 
