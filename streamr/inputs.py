@@ -21,7 +21,12 @@ from streamr.errors import UsageError
 
 # the compression helpers live with the filesystems (which need them too);
 # they stay importable from here, where runners and tasks have always found them
-from streamr.fs.compression import COMPRESSED_SUFFIXES, corrupt_input_error, is_compressed
+from streamr.fs.compression import (
+    COMPRESSED_SUFFIXES,
+    corrupt_input_error,
+    is_compressed,
+    smart_open_compression,
+)
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
@@ -104,7 +109,7 @@ def open_input(path: str) -> IO[bytes]:
             if stream is None:
                 raise
             return stream
-        return smart_open.open(path, "rb")
+        return smart_open.open(path, "rb", compression=smart_open_compression(path))
     return open(path, "rb", buffering=_READ_BUFFER)
 
 
