@@ -4,7 +4,9 @@ filesystem, checking that they stand for files, and opening files
 
 ``open_input`` and ``local_copy_of`` also run inside tasks; they import
 smart_open only for compressed files, so plain text needs the standard
-library alone.
+library alone. A task on a Python without smart_open (a cluster node's, or
+one picked with ``--task-python-bin``) still reads local ``.gz``, ``.bz2``
+and ``.xz`` files, with the standard library's decompressors.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from streamr.errors import UsageError
 
 # the compression helpers live with the filesystems (which need them too);
 # they stay importable from here, where runners and tasks have always found them
-from streamr.fs.compression import COMPRESSED_SUFFIXES, corrupt_input_error, is_compressed
+from streamr.fs.compression import (
+    COMPRESSED_SUFFIXES,
+    corrupt_input_error,
+    is_compressed,
+    smart_open_compression,
+)
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
@@ -31,6 +38,9 @@ __all__ = [
 ]
 
 _READ_BUFFER = 1 << 20
+
+# the standard library module that reads each suffix (not .zst: Python 3.9 has none)
+_STDLIB_DECOMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +102,26 @@ def open_input(path: str) -> IO[bytes]:
     """*path* opened for reading bytes, decompressed when its name ends in a
     compression suffix."""
     if is_compressed(path) or "://" in path:
-        import smart_open
-
-        return smart_open.open(path, "rb")
+        try:
+            import smart_open
+        except ImportError:
+            stream = _open_with_stdlib(path)
+            if stream is None:
+                raise
+            return stream
+        return smart_open.open(path, "rb", compression=smart_open_compression(path))
     return open(path, "rb", buffering=_READ_BUFFER)
+
+
+def _open_with_stdlib(path: str):
+    """Local compressed file *path* opened with the standard library's
+    decompressor, or None when it has none for *path*."""
+    suffix = os.path.splitext(path)[1].lower()
+    if "://" in path or suffix not in _STDLIB_DECOMPRESSORS:
+        return None
+    import importlib
+
+    return importlib.import_module(_STDLIB_DECOMPRESSORS[suffix]).open(path, "rb")
 
 
 @contextlib.contextmanager

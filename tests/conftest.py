@@ -31,6 +31,26 @@ def run_script():
     return run
 
 
+@pytest.fixture(autouse=True)
+def streamr_loggers_restored():
+    """The ``streamr`` and ``__main__`` loggers as they were before each test.
+
+    A job or a ``streamr`` command run in this process sets them up for the
+    terminal (:func:`streamr.console.set_up_logging`: own handler, level, no
+    propagation); left so, the next test's ``caplog`` sees no record. Whether
+    it does regardless depends on the release of pytest, and Python 3.9 gets
+    an older one."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("streamr", "__main__")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """A moto server on 127.0.0.1 for the whole test run (stopped at the end)."""

@@ -5,7 +5,6 @@ status from the class."""
 import ast
 import inspect
 import os
-import sys
 import types
 
 import click
@@ -16,6 +15,7 @@ from streamr import errors, launch, options, step
 from streamr.cli.failure import StreamrGroup
 from streamr.errors import StreamrError
 from tests.support.jobs import ROOT
+from tests.support.pythons import stdlib_module_names
 
 EXPECTED_STATUS = {
     "StreamrError": 1,
@@ -156,4 +156,4 @@ def test_errors_module_is_task_side():
                 if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+    assert imported <= stdlib_module_names() | {"__future__"}

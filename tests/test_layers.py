@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.pythons import stdlib_module_names
+
 PACKAGE = Path(__file__).resolve().parent.parent / "streamr"
 
 #: the longest a module may grow; past it, a module holds two ideas
@@ -175,7 +177,7 @@ def test_no_module_is_over_the_size_limit(name):
 
 
 def test_task_side_imports_only_stdlib_and_task_side_at_module_level():
-    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    stdlib = set(stdlib_module_names()) | {"__future__"}
     task_side = [name for name in MODULES if _under(name, TASK_SIDE)]
     assert "streamr.job" in task_side and any(n.startswith("streamr.engine.") for n in task_side)
     for name in task_side:
@@ -198,7 +200,7 @@ def test_importing_a_job_loads_no_runner_aws_config_cli_or_third_party_code():
                          check=True, cwd=str(PACKAGE.parent)).stdout
     loaded = json.loads(out)
     assert "streamr.job" in loaded
-    stdlib = set(sys.stdlib_module_names)
+    stdlib = set(stdlib_module_names())
     forbidden = [name for name in loaded if _under(name, NOT_ON_TASK_SIDE)]
     third_party = sorted({name.split(".")[0] for name in loaded
                           if name.split(".")[0] not in stdlib | {"streamr"}

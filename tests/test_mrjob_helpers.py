@@ -4,6 +4,7 @@ of mrjob gets the same answers, edge cases included."""
 
 import bz2
 import gzip
+import importlib
 import io
 import logging
 import os
@@ -12,9 +13,6 @@ import tarfile
 import zipfile
 from datetime import timedelta
 
-import mrjob.cat
-import mrjob.parse
-import mrjob.util
 import pytest
 
 import streamr.cat
@@ -23,6 +21,18 @@ import streamr.util
 from streamr.errors import UsageError
 
 pytestmark = pytest.mark.mrjob
+
+
+class _MrjobModules:
+    """``mrjob.cat``, ``mrjob.parse``, ``mrjob.util``, each imported on first
+    use: from Python 3.12 on mrjob cannot be installed, and this module must
+    still collect there (its tests are deselected with -m "not mrjob")."""
+
+    def __getattr__(self, name):
+        return importlib.import_module("mrjob." + name)
+
+
+mrjob = _MrjobModules()
 
 
 def _outcome(function, *args):

@@ -5,6 +5,7 @@ import os
 import re
 
 from tests.support.jobs import ROOT
+from tests.support.pythons import stdlib_module_names
 
 
 def _read(path):
@@ -67,9 +68,7 @@ def test_no_module_imports_what_recent_pythons_removed():
 
 
 def test_task_side_modules_import_only_stdlib_and_streamr():
-    import sys
-
-    stdlib = set(sys.stdlib_module_names)
+    stdlib = stdlib_module_names()
     for name in TASK_SIDE:
         tree = ast.parse(_read(os.path.join(ROOT, "streamr", name)))
         for node in tree.body:  # module-level imports only; lazy ones are allowed

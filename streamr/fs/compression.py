@@ -17,7 +17,7 @@ import zlib
 
 from streamr.errors import CorruptInputError
 
-__all__ = ["COMPRESSED_SUFFIXES", "corrupt_input_error", "is_compressed"]
+__all__ = ["COMPRESSED_SUFFIXES", "corrupt_input_error", "is_compressed", "smart_open_compression"]
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
 
@@ -37,3 +37,11 @@ def corrupt_input_error(exc: BaseException, path: str):
 def is_compressed(path: str) -> bool:
     """True when *path*'s name says it is compressed (one split per file)."""
     return path.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def smart_open_compression(path: str) -> str:
+    """What to pass as smart_open's ``compression`` for *path*: its suffix in
+    lower case when it is compressed, else ``"disable"``. Named, not left to
+    smart_open to infer: the releases for Python 3.9 match suffixes case by
+    case, and would hand back a ``.GZ`` file's compressed bytes."""
+    return path[path.rfind("."):].lower() if is_compressed(path) else "disable"

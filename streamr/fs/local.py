@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from streamr.fs.base import Entry, Filesystem, GuardedReader
-from streamr.fs.compression import is_compressed
+from streamr.fs.compression import is_compressed, smart_open_compression
 from streamr.fs.globs import expand_braces, has_glob
 
 __all__ = ["LocalFilesystem", "file_md5", "is_local_path", "local_path"]
@@ -77,7 +77,8 @@ class LocalFilesystem(Filesystem):
         if decompress and is_compressed(path):
             import smart_open
 
-            return GuardedReader(smart_open.open(path, "rb"), path, decompressing=True)
+            stream = smart_open.open(path, "rb", compression=smart_open_compression(path))
+            return GuardedReader(stream, path, decompressing=True)
         return open(path, "rb", buffering=_BUFFER)
 
     @contextlib.contextmanager
@@ -103,7 +104,7 @@ class LocalFilesystem(Filesystem):
         if compress and is_compressed(path):
             import smart_open
 
-            return smart_open.open(tmp, "wb", compression=os.path.splitext(path)[1])
+            return smart_open.open(tmp, "wb", compression=smart_open_compression(path))
         return open(tmp, "wb", buffering=_BUFFER)
 
     def put(self, local_source: str, path: str) -> None:

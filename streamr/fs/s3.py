@@ -13,7 +13,7 @@ from typing import IO
 from streamr.aws import AWSConnection, aws_errors, describe_aws_error
 from streamr.errors import AWSError
 from streamr.fs.base import Entry, Filesystem, GuardedReader
-from streamr.fs.compression import is_compressed
+from streamr.fs.compression import is_compressed, smart_open_compression
 from streamr.fs.globs import glob_regex, has_glob, literal_prefix
 from streamr.fs.local import file_md5
 
@@ -159,7 +159,7 @@ class S3Filesystem(Filesystem):
         import smart_open
 
         return smart_open.open(
-            path, mode, compression="infer_from_extension" if compression else "disable",
+            path, mode, compression=smart_open_compression(path) if compression else "disable",
             transport_params={"client": self.client})
 
     def open_read(self, path: str, decompress: bool = True) -> IO[bytes]:
