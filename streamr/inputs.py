@@ -1,6 +1,8 @@
 """Input paths: expanding date aliases, globs and directories through a
 filesystem, checking that they stand for files, and opening files
-(decompressing ``.gz``, ``.bz2`` and ``.zst`` transparently).
+(decompressing ``.gz``, ``.bz2``, ``.zst`` and ``.xz`` transparently, and
+files in those formats whose names lack the suffix, known by their first
+bytes).
 
 ``open_input`` and ``local_copy_of`` also run inside tasks; they import
 smart_open only for compressed files, so plain text needs the standard
@@ -19,10 +21,19 @@ from streamr.errors import UsageError
 
 # the compression helpers live with the filesystems (which need them too);
 # they stay importable from here, where runners and tasks have always found them
-from streamr.fs.compression import COMPRESSED_SUFFIXES, corrupt_input_error, is_compressed
+from streamr.fs.compression import (
+    COMPRESSED_SUFFIXES,
+    FORMAT_NAMES,
+    corrupt_input_error,
+    decompressing_reader,
+    is_compressed,
+    sniff,
+    sniff_file,
+)
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
+    "compression_of",
     "corrupt_input_error",
     "expand_input_paths",
     "is_compressed",
@@ -90,12 +101,35 @@ def _nothing_found(path: str, dated: list, fs, today) -> str:
 
 def open_input(path: str) -> IO[bytes]:
     """*path* opened for reading bytes, decompressed when its name ends in a
-    compression suffix."""
+    compression suffix or, for a local file, when its first bytes are a
+    compression format's magic number."""
     if is_compressed(path) or "://" in path:
         import smart_open
 
         return smart_open.open(path, "rb")
-    return open(path, "rb", buffering=_READ_BUFFER)
+    stream = open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - returned open
+    suffix = sniff(stream.peek(16)[:16])
+    if suffix is None:
+        return stream
+    return decompressing_reader(stream, suffix)
+
+
+def compression_of(path: str, label: str | None = None) -> str | None:
+    """The compression suffix of the local input file *path*: the one its
+    name ends in, else the one its first bytes show, with a warning (one
+    line, naming it as *label*) that it is read decompressed. None for a
+    plain file."""
+    lower = path.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    if "://" in path:
+        return None
+    suffix = sniff_file(path)
+    if suffix is not None:
+        log.warning("input file %s is %s-compressed though its name does not end in %s;"
+                    " reading it decompressed", label or path, FORMAT_NAMES[suffix], suffix)
+    return suffix
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ from streamr.engine.splits import (
     plan_splits,
 )
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
-from streamr.inputs import is_compressed
+from streamr.inputs import compression_of, corrupt_input_error, is_compressed, open_input
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
 
@@ -207,18 +207,29 @@ class InlineRunner(MRJobRunner):
                 # spooled to a file first, as the local runner does, so a
                 # mapper_raw step has a file to read
                 copy = self._spool_stdin(len(sources))
+                compressed = compression_of(copy, "<stdin>") is not None
                 sources.append(Source("<stdin>", "file://" + copy, self._read_lines(copy),
-                                      path=copy))
+                                      compressed, path=copy))
                 continue
             lines = fetched.pop(path) if path in fetched else self._read_lines(path)
             uri = path if "://" in path else "file://" + os.path.abspath(path)
-            sources.append(Source(path, uri, lines, is_compressed(path),
+            sources.append(Source(path, uri, lines, compression_of(path) is not None,
                                   None if "://" in path else path))
         return sources
 
     def _read_lines(self, path: str) -> list:
-        with self.fs.open_read(path) as handle:
-            return handle.readlines()
+        if "://" in path or is_compressed(path):
+            with self.fs.open_read(path) as handle:
+                return handle.readlines()
+        # a local file with no compression suffix may still be compressed
+        with open_input(path) as handle:
+            try:
+                return handle.readlines()
+            except Exception as exc:  # only reading errors happen here
+                better = corrupt_input_error(exc, path)
+                if better is None:
+                    raise
+                raise better from exc
 
     def _write_output(self, sources: list) -> None:
         staging = self._staging_dir()

@@ -25,7 +25,7 @@ from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
 from streamr.engine.splits import InputFile, Split, file_line_end, plan_splits
 from streamr.errors import UsageError
-from streamr.inputs import is_compressed
+from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
@@ -135,7 +135,8 @@ class LocalRunner(MRJobRunner):
                       for path, label in files]
         else:
             # about two splits per core
-            inputs = [InputFile(path, label, os.path.getsize(path), is_compressed(path))
+            inputs = [InputFile(path, label, os.path.getsize(path),
+                                compression_of(path, label) is not None)
                       for path, label in files]
             splits = plan_splits(inputs, 2 * self._num_cores(),
                                  int(max_split) if max_split else None,
