@@ -23,7 +23,7 @@ from streamr.compat import jobconf_from_dict
 from streamr.engine.partition import choose_boundaries
 from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
-from streamr.engine.splits import InputFile, Split, file_line_end, plan_splits
+from streamr.engine.splits import InputFile, Split, file_line_end, pack_splits, plan_splits
 from streamr.errors import UsageError
 from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
@@ -131,37 +131,43 @@ class LocalRunner(MRJobRunner):
         spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
         manifest = step_num == 0 and desc.get("input_manifest")
         if manifest:
-            splits = [Split(path, 0, os.path.getsize(path), True, label)
+            groups = [[Split(path, 0, os.path.getsize(path), True, label)]
                       for path, label in files]
         else:
-            # about two splits per core
+            # about two splits per core; many small files are packed together
             inputs = [InputFile(path, label, os.path.getsize(path),
                                 compression_of(path, label) is not None)
                       for path, label in files]
-            splits = plan_splits(inputs, 2 * self._num_cores(),
-                                 int(max_split) if max_split else None,
-                                 file_line_end([path for path, _ in files]))
+            target = 2 * self._num_cores()
+            largest = int(max_split) if max_split else None
+            groups = pack_splits(plan_splits(inputs, target, largest,
+                                             file_line_end([path for path, _ in files])),
+                                 target, largest)
+            if len(groups) < len(inputs):
+                log.info("packed %d input files into %d map tasks", len(inputs), len(groups))
 
         map_tasks = []
-        for num, split in enumerate(splits):
+        for num, group in enumerate(groups):
             task_dir = os.path.join(step_dir, "map-%05d" % num)
             os.makedirs(task_dir)
+            described = [{"path": split.path, "start": split.start, "length": split.length,
+                          "compressed": split.compressed, "label": split.label}
+                         for split in group]
             spec = {
                 "kind": "map", "step_num": step_num, "run_dir": task_dir,
-                "input": {"path": split.path, "start": split.start, "length": split.length,
-                          "compressed": split.compressed, "label": split.label},
+                "input": described[0] if len(described) == 1 else described,
                 "sort_values": bool(self._job_settings.get("sort_values")),
                 "spill_bytes": spill_bytes,
                 "progress_path": os.path.join(task_dir, "progress"),
                 "part_path": None if has_reducer else os.path.join(step_out, "part-%05d" % num),
             }
-            extra = [split.path, self._split_uri(split)] if manifest else []
+            extra = [group[0].path, self._split_uri(group[0])] if manifest else []
             map_tasks.append(self._task("mapper", step_num, num, task_dir, spec, jobconf,
-                                        split, extra))
+                                        group, extra))
         self._run_tasks(step_num, map_tasks, "mapper", jobconf)
         if not has_reducer:
             return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
-                    for n in range(len(splits))]
+                    for n in range(len(groups))]
 
         runs = []
         for task in map_tasks:
@@ -205,11 +211,13 @@ class LocalRunner(MRJobRunner):
 
     # --- tasks -------------------------------------------------------------------------
 
-    def _task(self, kind, step_num, num, task_dir, spec, jobconf, split=None, extra=()):
+    def _task(self, kind, step_num, num, task_dir, spec, jobconf, group=None, extra=()):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
         wd = os.path.join(task_dir, "wd")
+        # a packed task is told of its first file, as Hadoop tells a combined split's task
+        split = group[0] if group else None
         env = (self._hadoop_task_env(kind, num, jobconf, 0, self._split_uri(split), split.start,
                                      split.length, working_dir=wd) if split is not None
                else self._hadoop_task_env(kind, num, jobconf, working_dir=wd))
@@ -217,11 +225,13 @@ class LocalRunner(MRJobRunner):
         args = list(python) + [os.path.abspath(self._script), "--step-num=%d" % step_num,
                 "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)
         where = None
-        if split is not None:
+        if group and len(group) > 1:
+            where = "%d files, %s to %s" % (len(group), group[0].label, group[-1].label)
+        elif split is not None:
             where = "%s (bytes %d-%d)" % (split.label, split.start, split.start + split.length)
         return Task(kind=kind, num=num, dir=task_dir, args=args, env=env, where=where,
                     setup=list(self._opts.get("setup") or []),
-                    input_bytes=split.length if split is not None else 0)
+                    input_bytes=sum(item.length for item in group or ()))
 
     def _task_environment(self, task: Task) -> dict:
         env = dict(os.environ)
