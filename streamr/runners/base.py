@@ -362,7 +362,7 @@ class MRJobRunner:
         started = time.time()
         self._run()
         self._log_counters()
-        log.debug("job finished in %.1fs", time.time() - started)
+        log.info("job finished in %s", _duration(time.time() - started))
 
     def _check_options(self) -> None:
         """Hook for runners to refuse option combinations they cannot run."""
@@ -424,3 +424,13 @@ class MRJobRunner:
         else:
             self.cleanup(self._opts["cleanup_on_failure"])
         return False
+
+
+def _duration(seconds: float) -> str:
+    """*seconds* as people read a run's length: ``4.2s``, ``3m 05s``, ``1h 02m``."""
+    if seconds < 60:
+        return "%.1fs" % seconds
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return "%dm %02ds" % (minutes, secs)
+    return "%dh %02dm" % divmod(minutes, 60)

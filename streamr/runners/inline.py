@@ -23,6 +23,7 @@ import sys
 from typing import NamedTuple
 
 from streamr.compat import jobconf_from_dict
+from streamr.console import end_progress
 from streamr.engine.context import context_of
 from streamr.engine.mapside import MapSide
 from streamr.engine.partition import partition_sorted
@@ -40,6 +41,7 @@ from streamr.errors import MalformedRecordError, TaskFailure, UsageError
 from streamr.inputs import compression_of, corrupt_input_error, is_compressed, open_input
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
+from streamr.runners.progress import StepProgress
 
 __all__ = ["InlineRunner"]
 
@@ -264,11 +266,17 @@ class InlineRunner(MRJobRunner):
             splits = map_inputs(sources, tasks, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
+        progress = StepProgress(step_num, len(self._steps), has_reducer)
         map_outputs = []
-        for task_num, split in enumerate(splits):
-            map_outputs.append(self._map_task(step_num, task_num, split, desc, jobconf, counters,
-                                              has_reducer))
+        try:
+            for task_num, split in enumerate(splits):
+                map_outputs.append(self._map_task(step_num, task_num, split, desc, jobconf,
+                                                  counters, has_reducer))
+                progress.update(100 * (task_num + 1) // len(splits))
+        finally:
+            end_progress()  # a failure's message starts on a line of its own
         if not has_reducer:
+            progress.done()
             return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                     for num, out in enumerate(map_outputs)]
 
@@ -276,10 +284,16 @@ class InlineRunner(MRJobRunner):
             records = list(heapq.merge(*map_outputs))
         else:
             records = list(heapq.merge(*map_outputs, key=split_key))
+        progress.map_done()
         outputs = []
         parts = partition_sorted(records, num_reducers, exact=reduces is not None)
-        for task_num, part in enumerate(parts):
-            outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
+        try:
+            for task_num, part in enumerate(parts):
+                outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
+                progress.update(100, 100 * (task_num + 1) // len(parts))
+        finally:
+            end_progress()
+        progress.done()
         return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                 for num, out in enumerate(outputs)]
 

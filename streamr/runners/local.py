@@ -20,6 +20,7 @@ import time
 
 import streamr
 from streamr.compat import jobconf_from_dict
+from streamr.console import end_progress
 from streamr.engine.partition import choose_boundaries
 from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
@@ -27,6 +28,7 @@ from streamr.engine.splits import InputFile, Split, file_line_end, pack_splits, 
 from streamr.errors import UsageError
 from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
+from streamr.runners.progress import StepProgress
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
 
@@ -164,7 +166,8 @@ class LocalRunner(MRJobRunner):
             extra = [group[0].path, self._split_uri(group[0])] if manifest else []
             map_tasks.append(self._task("mapper", step_num, num, task_dir, spec, jobconf,
                                         group, extra))
-        self._run_tasks(step_num, map_tasks, "mapper", jobconf)
+        progress = StepProgress(step_num, len(self._steps), has_reducer)
+        self._run_tasks(step_num, map_tasks, "mapper", jobconf, progress)
         if not has_reducer:
             return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
                     for n in range(len(groups))]
@@ -197,7 +200,7 @@ class LocalRunner(MRJobRunner):
                 "part_path": os.path.join(step_out, "part-%05d" % num),
             }
             reduce_tasks.append(self._task("reducer", step_num, num, task_dir, spec, jobconf))
-        self._run_tasks(step_num, reduce_tasks, "reducer", jobconf)
+        self._run_tasks(step_num, reduce_tasks, "reducer", jobconf, progress)
         return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
                 for n in range(num_reducers)]
 
@@ -248,7 +251,8 @@ class LocalRunner(MRJobRunner):
         script = " && ".join(task.setup + ['exec "$@"'])
         return ["/bin/sh", "-c", script, "sh"] + task.args
 
-    def _run_tasks(self, step_num: int, tasks: list, kind: str, jobconf: dict) -> None:
+    def _run_tasks(self, step_num: int, tasks: list, kind: str, jobconf: dict,
+                   progress: StepProgress) -> None:
         attempts_name = ("mapreduce.map.maxattempts" if kind == "mapper"
                          else "mapreduce.reduce.maxattempts")
         max_attempts = int(jobconf_from_dict(jobconf, attempts_name, 1))
@@ -265,8 +269,15 @@ class LocalRunner(MRJobRunner):
                                         start_new_session=True)
 
         pool = TaskPool(tasks, launch, self._num_cores(), max_attempts,
-                        progress=lambda: self._report_progress(step_num, kind, tasks))
-        failed = pool.run()
+                        progress=lambda: _report_progress(progress, kind, tasks))
+        try:
+            failed = pool.run()
+        finally:
+            end_progress()  # a failure's message starts on a line of its own
+        if failed is None and kind == "mapper" and progress.has_reducer:
+            progress.map_done()
+        elif failed is None:
+            progress.done()
         counters = self._step_counters(step_num)
         for task in tasks:
             counters_from_stderr(os.path.join(task.dir, "stderr"), counters)
@@ -289,29 +300,21 @@ class LocalRunner(MRJobRunner):
             text += "; its stderr ends:\n" + tail
         return text
 
-    _last_progress = 0.0
-    _last_message = ""
 
-    def _report_progress(self, step_num: int, kind: str, tasks: list) -> None:
-        now = time.time()
-        if now - self._last_progress < 1.0:
-            return
-        if kind == "mapper":
-            total = sum(t.input_bytes for t in tasks) or 1
-            done = 0
-            for task in tasks:
-                if task.finished:
-                    done += task.input_bytes
-                else:
-                    done += min(task.input_bytes, _read_progress(task.dir))
-            message = "map %3d%% reduce   0%%" % (100 * done // total)
-        else:
-            finished = sum(1 for t in tasks if t.finished)
-            message = "map 100%% reduce %3d%%" % (100 * finished // max(len(tasks), 1))
-        if message != self._last_message:
-            log.info("  step %d of %d: %s", step_num + 1, len(self._steps), message)
-            self._last_message = message
-            self._last_progress = now
+def _report_progress(progress: StepProgress, kind: str, tasks: list) -> None:
+    """Map progress by input bytes read; reduce progress by tasks finished."""
+    if kind == "mapper":
+        total = sum(t.input_bytes for t in tasks) or 1
+        done = 0
+        for task in tasks:
+            if task.finished:
+                done += task.input_bytes
+            else:
+                done += min(task.input_bytes, _read_progress(task.dir))
+        progress.update(100 * done // total)
+    else:
+        finished = sum(1 for t in tasks if t.finished)
+        progress.update(100, 100 * finished // max(len(tasks), 1))
 
 
 def _thin(entries: list, most: int) -> list:
