@@ -29,6 +29,7 @@ from streamr.errors import UsageError
 from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
+from streamr.runners.space import no_space_in_task
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
 
@@ -286,6 +287,10 @@ class LocalRunner(MRJobRunner):
                 log.warning("%s task %d printed %d bytes to stdout (outside its output)",
                             task.kind, task.num, os.path.getsize(stray))
         if failed is not None:
+            full = no_space_in_task(os.path.join(failed.dir, "stderr"), failed.dir)
+            if full is not None:  # the failed run's files would keep the disk full
+                self.cleanup(["LOCAL_TMP"])
+                raise full
             raise StepFailedException(self._failure_reason(failed), step_num=step_num,
                                       num_steps=len(self._steps))
 

@@ -82,10 +82,10 @@ def main() -> None:
         out = os.path.join(args.work, "out-%s-%d-%d" % (runner, args.files, os.getpid()))
         seconds, log = run(runner, directory, out)
         outputs[runner] = parts(out)
-        tasks = sum(1 for line in log.splitlines() if "map task" in line and "split" in line)
-        rows.append((runner, seconds, log))
-        print("%s: %d files, %d bytes: %.1f s" % (runner, args.files, total, seconds))
-        del tasks
+        packed = [line for line in log.splitlines() if line.startswith("packed ")]
+        rows.append((runner, seconds, packed[0] if packed else ""))
+        print("%s: %d files, %d bytes: %.1f s %s" % (runner, args.files, total, seconds,
+                                                     packed[0] if packed else ""))
     if len(set(outputs.values())) > 1:
         sys.exit("the runners' outputs differ")
     if args.write:
@@ -96,10 +96,10 @@ def write_table(args, total: int, rows: list) -> None:
     lines = [MARKER, "", "Measured on %s, %d cores, Python %s, with:" % (
         datetime.date.today().isoformat(), os.cpu_count() or 1, platform.python_version()),
         "", "```sh", "python tests/benchmarks/many_small_files.py --files %d --write" % args.files,
-        "```", "", "| run | seconds |", "|-----|--------:|"]
-    for runner, seconds, _ in rows:
-        lines.append("| word count, %d files of about %d bytes, -r %s | %.1f |"
-                     % (args.files, total // args.files, runner, seconds))
+        "```", "", "| run | seconds | notes |", "|-----|--------:|-------|"]
+    for runner, seconds, packed in rows:
+        lines.append("| word count, %d files of about %d bytes, -r %s | %.1f | %s |"
+                     % (args.files, total // args.files, runner, seconds, packed))
     with open(PERFORMANCE_MD, encoding="utf_8") as handle:
         text = handle.read()
     start = text.index(MARKER)
