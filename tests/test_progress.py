@@ -142,3 +142,14 @@ def test_on_a_terminal_progress_is_redrawn_in_place(tmp_path, runner):
     assert len(redraws) >= 2
     assert all(not r.endswith("\n") for r in redraws[:-1])
     assert FINISH.match(text.replace("\r\n", "\n").rstrip("\n").splitlines()[-1])
+
+
+def test_due_says_when_measuring_is_worth_it(shown):
+    clock = _Clock()
+    progress = StepProgress(0, 1, True, clock=clock)
+    assert progress.due()
+    progress.update(10)
+    clock.now = 0.5
+    assert not progress.due()
+    clock.now = 1.0
+    assert progress.due()

@@ -308,6 +308,8 @@ class LocalRunner(MRJobRunner):
 
 def _report_progress(progress: StepProgress, kind: str, tasks: list) -> None:
     """Map progress by input bytes read; reduce progress by tasks finished."""
+    if not progress.due():
+        return
     if kind == "mapper":
         total = sum(t.input_bytes for t in tasks) or 1
         done = 0

@@ -45,6 +45,12 @@ class StepProgress:
             text += " reduce %3d%%" % reduce_percent
         return text
 
+    def due(self) -> bool:
+        """Whether the throttle would let a changed line through now (so a
+        caller can skip measuring progress until it would)."""
+        every = REDRAW_EVERY if on_terminal(log) is not None else LINE_EVERY
+        return self.clock() - self._at >= every
+
     def update(self, map_percent: int, reduce_percent: int = 0, *, force: bool = False) -> None:
         """Show the percentages (each 0-100) when the throttle allows, or
         always with *force* (when they changed)."""
