@@ -9,10 +9,10 @@ import os
 
 import pytest
 
+from streamr.engine.records import Position
 from streamr.engine.splits import (
     PACK_FILES_ABOVE,
     InputFile,
-    Position,
     pack_splits,
     plan_splits,
     read_splits,
