@@ -21,6 +21,7 @@ __all__ = [
     "Interrupted",
     "JobFailed",
     "MalformedRecordError",
+    "NoSpaceError",
     "OptionValueError",
     "AWSSetupError",
     "StepFailedException",
@@ -84,6 +85,22 @@ class CorruptInputError(StreamrError):
         self.reason = reason
         super().__init__("%s: cannot decompress it (%s); the file is damaged, cut short or"
                          " not in the format its name says" % (path, reason))
+
+
+class NoSpaceError(StreamrError):
+    """A filesystem the run writes to is full: exit status 1. The line names
+    the filesystem (its mount point) and the file being written; the run's
+    temporary files are removed, whatever ``cleanup_on_failure`` says, so
+    the failed run does not keep the disk full."""
+
+    exit_status = 1
+
+    def __init__(self, where: str, path: str | None = None):
+        self.where = where
+        self.path = path
+        writing = " (writing %s)" % path if path and path != where else ""
+        super().__init__("no space left on %s%s; removed this run's temporary files"
+                         % (where, writing))
 
 
 class MalformedRecordError(StreamrError, ValueError):

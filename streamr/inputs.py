@@ -1,6 +1,8 @@
 """Input paths: expanding date aliases, globs and directories through a
 filesystem, checking that they stand for files, and opening files
-(decompressing ``.gz``, ``.bz2`` and ``.zst`` transparently).
+(decompressing ``.gz``, ``.bz2``, ``.zst`` and ``.xz`` transparently, and
+files in those formats whose names lack the suffix, known by their first
+bytes).
 
 ``open_input`` and ``local_copy_of`` also run inside tasks; they import
 smart_open only for compressed files, so plain text needs the standard
@@ -23,13 +25,18 @@ from streamr.errors import UsageError
 # they stay importable from here, where runners and tasks have always found them
 from streamr.fs.compression import (
     COMPRESSED_SUFFIXES,
+    FORMAT_NAMES,
     corrupt_input_error,
+    decompressing_reader,
     is_compressed,
     smart_open_compression,
+    sniff,
+    sniff_file,
 )
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
+    "compression_of",
     "corrupt_input_error",
     "expand_input_paths",
     "is_compressed",
@@ -38,9 +45,6 @@ __all__ = [
 ]
 
 _READ_BUFFER = 1 << 20
-
-# the standard library module that reads each suffix (not .zst: Python 3.9 has none)
-_STDLIB_DECOMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 log = logging.getLogger(__name__)
 
@@ -100,28 +104,43 @@ def _nothing_found(path: str, dated: list, fs, today) -> str:
 
 def open_input(path: str) -> IO[bytes]:
     """*path* opened for reading bytes, decompressed when its name ends in a
-    compression suffix."""
+    compression suffix or, for a local file, when its first bytes are a
+    compression format's magic number."""
     if is_compressed(path) or "://" in path:
         try:
             import smart_open
         except ImportError:
-            stream = _open_with_stdlib(path)
-            if stream is None:
+            if "://" in path:
                 raise
-            return stream
+            # a task on a Python without smart_open (a bare cluster node, or
+            # --task-python-bin): the standard library reads the local file
+            return decompressing_reader(open(path, "rb", buffering=_READ_BUFFER),
+                                        path[path.rfind("."):].lower())
         return smart_open.open(path, "rb", compression=smart_open_compression(path))
-    return open(path, "rb", buffering=_READ_BUFFER)
+    stream = open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - returned open
+    suffix = sniff(stream.peek(16)[:16])
+    if suffix is None:
+        return stream
+    return decompressing_reader(stream, suffix)
 
 
-def _open_with_stdlib(path: str):
-    """Local compressed file *path* opened with the standard library's
-    decompressor, or None when it has none for *path*."""
-    suffix = os.path.splitext(path)[1].lower()
-    if "://" in path or suffix not in _STDLIB_DECOMPRESSORS:
+def compression_of(path: str, label: str | None = None) -> str | None:
+    """The compression suffix of the local input file *path*: the one its
+    name ends in, else the one its first bytes show, with a warning (one
+    line, naming it as *label*) that it is read decompressed. None for a
+    plain file."""
+    lower = path.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    if "://" in path:
         return None
-    import importlib
+    suffix = sniff_file(path)
+    if suffix is not None:
+        log.warning("input file %s is %s-compressed though its name does not end in %s;"
+                    " reading it decompressed", label or path, FORMAT_NAMES[suffix], suffix)
+    return suffix
 
-    return importlib.import_module(_STDLIB_DECOMPRESSORS[suffix]).open(path, "rb")
 
 
 @contextlib.contextmanager

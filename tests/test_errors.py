@@ -24,6 +24,7 @@ EXPECTED_STATUS = {
     "AWSError": 1,
     "AWSSetupError": 2,
     "CorruptInputError": 1,
+    "NoSpaceError": 1,
     "MalformedRecordError": 1,
     "StepFailedException": 1,
     "JobFailed": 1,

@@ -221,14 +221,14 @@ def test_temp_dir_removed_after_run(tmp_path):
 
 def test_plan_splits_and_partitioning():
     source = Source("f", "file:///f", [b"%d\n" % i for i in range(100)])
-    splits = plan_splits([source], 4, None)
+    splits = [task for [task] in plan_splits([source], 4, None)]
     assert 4 <= len(splits) <= 5
     assert b"".join(line for s in splits for line in s.lines) == b"".join(source.lines)
     assert [s.first_line for s in splits][0] == 1
     # a split takes whole lines: the next one starts where its last line ends
     first_size = sum(map(len, splits[0].lines))
     assert splits[1].start == first_size
-    small = plan_splits([source], 4, 20)
+    small = [task for [task] in plan_splits([source], 4, 20)]
     assert all(s.length <= 23 for s in small)
 
     records = sorted([b"a\t1", b"a\t2", b"a\t3", b"b\t1", b"c\t1", b"c\t2"])

@@ -12,6 +12,13 @@ bytes, so small inputs give the same map tasks (and the same
 ``mapper_final`` output) as they gave under mrjob. A split never grows past
 the largest split size; past that it is cut by bytes.
 
+Many small files are packed: when an input has more than
+:data:`PACK_FILES_ABOVE` files, :func:`pack_splits` gathers whole files
+smaller than a split's share into one map task's input, in input order, as
+Hadoop's ``CombineFileInputFormat`` does, so the number of map tasks follows
+the bytes, not the files. Inputs of fewer files keep one task per file at
+least, as mrjob gives them.
+
 The inline runner (lines in memory) and the local runner (files on disk)
 plan with :func:`plan_splits` and read with :func:`lines_in_split` and
 :func:`read_split` respectively; both give the same lines to the same tasks.
@@ -22,17 +29,24 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, Optional
 
 from streamr.engine.records import Position
 from streamr.inputs import corrupt_input_error, is_compressed, open_input
 
-__all__ = ["MAX_SPLIT", "InputFile", "Split", "file_line_end", "line_offsets", "lines_in_split",
-           "memory_line_end", "plan_splits", "read_split"]
+__all__ = ["MAX_SPLIT", "PACK_FILES_ABOVE", "InputFile", "Split", "file_line_end", "line_offsets",
+           "lines_in_split", "memory_line_end", "pack_splits", "plan_splits", "read_split",
+           "read_splits"]
 
 #: largest split when none is configured (Hadoop's block size)
 MAX_SPLIT = 128 << 20
+
+#: inputs of more files than this have their small files packed into shared
+#: map tasks; up to this many, every file has a map task of its own, as under
+#: mrjob (whose local runners never pack)
+PACK_FILES_ABOVE = 100
 
 
 class InputFile(NamedTuple):
@@ -92,6 +106,40 @@ def plan_splits(files: list, target: int, max_split: int | None = None,
     return splits
 
 
+def pack_splits(splits: list, target: int, max_split: int | None = None) -> list:
+    """The map tasks' inputs, each a list of *splits* (from
+    :func:`plan_splits`, about *target* wanted): one split each, unless they
+    cover more than :data:`PACK_FILES_ABOVE` files. Then each whole file
+    smaller than a task's share of all the bytes joins the files before it
+    until together they hold that share (and at most *max_split*, or
+    :data:`MAX_SPLIT`); pieces of larger files stay tasks of their own.
+    Input order is kept."""
+    pieces = Counter(split.source for split in splits)
+    if len(pieces) <= PACK_FILES_ABOVE:
+        return [[split] for split in splits]
+    total = sum(split.length for split in splits)
+    share = min(max(1, -(-total // max(1, target))), max_split or MAX_SPLIT)
+    tasks: list = []
+    group: list = []
+    held = 0
+    for split in splits:
+        whole = pieces[split.source] == 1
+        if not whole or split.length >= share:
+            if group:  # closed early: tasks keep the input's order
+                tasks.append(group)
+                group, held = [], 0
+            tasks.append([split])
+            continue
+        group.append(split)
+        held += split.length
+        if held >= share:
+            tasks.append(group)
+            group, held = [], 0
+    if group:
+        tasks.append(group)
+    return tasks
+
+
 def line_offsets(lines: list) -> list:
     """Where each of *lines* starts, in bytes from the first."""
     offsets = []
@@ -133,6 +181,14 @@ def file_line_end(paths: list) -> Callable[[int, int], int]:
             return byte + len(stream.readline())
 
     return line_end
+
+
+def read_splits(splits: list, position: Position,
+                on_read: Callable[[int], None] = lambda size: None) -> Iterator[bytes]:
+    """Lines of each of *splits* (a packed map task's input) in turn, as
+    :func:`read_split` reads them."""
+    for split in splits:
+        yield from read_split(split, position, on_read)
 
 
 def read_split(split: Split, position: Position,

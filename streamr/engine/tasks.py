@@ -3,8 +3,9 @@
 The local runner starts each task as ``python job.py --step-num=N --mapper
 --local-task SPEC`` (or ``--reducer``): the job file in task mode, with
 Hadoop streaming's environment, in its own working directory. SPEC is a
-JSON file naming the task's input (a byte range of one file, or sorted runs
-and a key range), where its output goes, and the step's shell commands.
+JSON file naming the task's input (a byte range of one file, several small
+files packed together, or sorted runs and a key range), where its output
+goes, and the step's shell commands.
 
 A map task reads its split itself (no extra copy through a pipe), runs the
 mapper, keeps its output grouped by encoded key in memory, and when the
@@ -28,7 +29,7 @@ from streamr.engine.context import context_of
 from streamr.engine.mapside import MapSide
 from streamr.engine.records import decode_lines
 from streamr.engine.sortedruns import RunWriter, merge_range
-from streamr.engine.splits import Split, read_split
+from streamr.engine.splits import Split, read_split, read_splits
 
 __all__ = ["run_local_task"]
 
@@ -86,14 +87,31 @@ class _MapTask:
         self.progress = _Progress(spec.get("progress_path"))
         self.runs: list = []
 
-    # input: a split, maybe through a pre-filter
+    # input: a split (or several small files packed), maybe through a pre-filter
+    def _splits(self) -> list:
+        given = self.spec["input"]
+        return [Split(**item) for item in (given if isinstance(given, list) else [given])]
+
     def _input(self) -> Iterator[bytes]:
-        split = Split(**self.spec["input"])
-        lines: Iterable[bytes] = read_split(split, self.position, self.progress.add)
+        lines: Iterable[bytes] = read_splits(self._splits(), self.position, self.progress.add)
         mapper = self.step_desc.get("mapper") or {}
         if mapper.get("pre_filter"):
             lines = pipe_through(mapper["pre_filter"], lines, check=False)
         return lines
+
+    def _decoded_input(self, read) -> Iterator:
+        """The input's records; a packed task's files each count their lines
+        from 1."""
+        splits = self._splits()
+        if len(splits) == 1 or (self.step_desc.get("mapper") or {}).get("pre_filter"):
+            return decode_lines(self._input(), read, self.position, self.ctx.on_malformed())
+        return self._decoded_files(splits, read)
+
+    def _decoded_files(self, splits: list, read) -> Iterator:
+        for split in splits:
+            self.position.line = 0
+            yield from decode_lines(read_split(split, self.position, self.progress.add), read,
+                                    self.position, self.ctx.on_malformed())
 
     def run(self) -> None:
         mapper = self.step_desc.get("mapper")
@@ -122,8 +140,7 @@ class _MapTask:
         if self.ctx.step["mapper_raw"]:
             # the runner passed the file's local path and URI as arguments
             return self.job.map_pairs(iter(()), self.step_num)
-        pairs = decode_lines(self._input(), read, self.position, self.ctx.on_malformed())
-        return self.job.map_pairs(pairs, self.step_num)
+        return self.job.map_pairs(self._decoded_input(read), self.step_num)
 
     def _mapped_lines(self) -> Iterator[bytes]:
         _, write = self.ctx.protocols("mapper")

@@ -360,9 +360,23 @@ class MRJobRunner:
             raise UsageError("the job has no steps")
         self._check_options()
         started = time.time()
-        self._run()
+        try:
+            self._run()
+        except OSError as exc:
+            self._stop_on_full_disk(exc)
+            raise
         self._log_counters()
-        log.debug("job finished in %.1fs", time.time() - started)
+        log.info("job finished in %s", _duration(time.time() - started))
+
+    def _stop_on_full_disk(self, exc: BaseException) -> None:
+        """When *exc* says a disk is full, remove this run's temporary files
+        (they would keep it full) and raise :class:`NoSpaceError` instead."""
+        from streamr.runners.space import no_space_error
+
+        full = no_space_error(exc, self._local_tmp_dir or tempfile.gettempdir())
+        if full is not None:
+            self.cleanup(["LOCAL_TMP"])
+            raise full from exc
 
     def _check_options(self) -> None:
         """Hook for runners to refuse option combinations they cannot run."""
@@ -424,3 +438,13 @@ class MRJobRunner:
         else:
             self.cleanup(self._opts["cleanup_on_failure"])
         return False
+
+
+def _duration(seconds: float) -> str:
+    """*seconds* as people read a run's length: ``4.2s``, ``3m 05s``, ``1h 02m``."""
+    if seconds < 60:
+        return "%.1fs" % seconds
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return "%dm %02ds" % (minutes, secs)
+    return "%dh %02dm" % divmod(minutes, 60)

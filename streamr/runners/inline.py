@@ -23,6 +23,7 @@ import sys
 from typing import NamedTuple
 
 from streamr.compat import jobconf_from_dict
+from streamr.console import end_progress
 from streamr.engine.context import context_of
 from streamr.engine.mapside import MapSide
 from streamr.engine.partition import partition_sorted
@@ -33,12 +34,14 @@ from streamr.engine.splits import (
     line_offsets,
     lines_in_split,
     memory_line_end,
+    pack_splits,
     plan_splits,
 )
 from streamr.errors import MalformedRecordError, TaskFailure, UsageError
-from streamr.inputs import is_compressed
+from streamr.inputs import compression_of, corrupt_input_error, is_compressed, open_input
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
+from streamr.runners.progress import StepProgress
 
 __all__ = ["InlineRunner"]
 
@@ -78,10 +81,12 @@ class MapInput(NamedTuple):
 
 
 def map_inputs(sources: list, target: int, max_split: int | None) -> list:
-    """Each map task's :class:`MapInput`: the splits
+    """Each map task's input, a list of :class:`MapInput`: the splits
     :func:`streamr.engine.splits.plan_splits` cuts *sources* into (about
     *target*, ending where lines end), each reading the lines that start in
-    its byte range, as the local runner's tasks read theirs from disk."""
+    its byte range, as the local runner's tasks read theirs from disk; many
+    small files are packed together by
+    :func:`streamr.engine.splits.pack_splits`, as the local runner packs them."""
     files = [InputFile(s.name, s.name, s.size, s.compressed) for s in sources]
     offsets: dict = {}
 
@@ -91,12 +96,15 @@ def map_inputs(sources: list, target: int, max_split: int | None) -> list:
         return offsets[num]
 
     line_end = memory_line_end(offsets_of, [s.size for s in sources])
-    inputs = []
-    for split in plan_splits(files, target, max_split, line_end):
-        source = sources[split.source]
-        first, lines = lines_in_split(source.lines, offsets_of(split.source), split)
-        inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
-    return inputs
+    tasks = []
+    for group in pack_splits(plan_splits(files, target, max_split, line_end), target, max_split):
+        inputs = []
+        for split in group:
+            source = sources[split.source]
+            first, lines = lines_in_split(source.lines, offsets_of(split.source), split)
+            inputs.append(MapInput(source, lines, split.start, split.length, first + 1))
+        tasks.append(inputs)
+    return tasks
 
 
 class _Counters:
@@ -207,18 +215,29 @@ class InlineRunner(MRJobRunner):
                 # spooled to a file first, as the local runner does, so a
                 # mapper_raw step has a file to read
                 copy = self._spool_stdin(len(sources))
+                compressed = compression_of(copy, "<stdin>") is not None
                 sources.append(Source("<stdin>", "file://" + copy, self._read_lines(copy),
-                                      path=copy))
+                                      compressed, path=copy))
                 continue
             lines = fetched.pop(path) if path in fetched else self._read_lines(path)
             uri = path if "://" in path else "file://" + os.path.abspath(path)
-            sources.append(Source(path, uri, lines, is_compressed(path),
+            sources.append(Source(path, uri, lines, compression_of(path) is not None,
                                   None if "://" in path else path))
         return sources
 
     def _read_lines(self, path: str) -> list:
-        with self.fs.open_read(path) as handle:
-            return handle.readlines()
+        if "://" in path or is_compressed(path):
+            with self.fs.open_read(path) as handle:
+                return handle.readlines()
+        # a local file with no compression suffix may still be compressed
+        with open_input(path) as handle:
+            try:
+                return handle.readlines()
+            except Exception as exc:  # only reading errors happen here
+                better = corrupt_input_error(exc, path)
+                if better is None:
+                    raise
+                raise better from exc
 
     def _write_output(self, sources: list) -> None:
         staging = self._staging_dir()
@@ -242,16 +261,22 @@ class InlineRunner(MRJobRunner):
         has_reducer = "reducer" in desc and num_reducers > 0
 
         if step_num == 0 and desc.get("input_manifest"):
-            splits = [MapInput(s, [], 0, 0, 1) for s in sources]
+            splits = [[MapInput(s, [], 0, 0, 1)] for s in sources]
         else:
             splits = map_inputs(sources, tasks, int(max_split) if max_split else None)
 
         sort_values = bool(self._job_settings.get("sort_values"))
+        progress = StepProgress(step_num, len(self._steps), has_reducer)
         map_outputs = []
-        for task_num, split in enumerate(splits):
-            map_outputs.append(self._map_task(step_num, task_num, split, desc, jobconf, counters,
-                                              has_reducer))
+        try:
+            for task_num, split in enumerate(splits):
+                map_outputs.append(self._map_task(step_num, task_num, split, desc, jobconf,
+                                                  counters, has_reducer))
+                progress.update(100 * (task_num + 1) // len(splits))
+        finally:
+            end_progress()  # a failure's message starts on a line of its own
         if not has_reducer:
+            progress.done()
             return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                     for num, out in enumerate(map_outputs)]
 
@@ -259,10 +284,16 @@ class InlineRunner(MRJobRunner):
             records = list(heapq.merge(*map_outputs))
         else:
             records = list(heapq.merge(*map_outputs, key=split_key))
+        progress.map_done()
         outputs = []
         parts = partition_sorted(records, num_reducers, exact=reduces is not None)
-        for task_num, part in enumerate(parts):
-            outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
+        try:
+            for task_num, part in enumerate(parts):
+                outputs.append(self._reduce_task(step_num, task_num, part, jobconf, counters))
+                progress.update(100, 100 * (task_num + 1) // len(parts))
+        finally:
+            end_progress()
+        progress.done()
         return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                 for num, out in enumerate(outputs)]
 
@@ -305,11 +336,23 @@ class InlineRunner(MRJobRunner):
             finally:
                 counters.absorb_stderr(task.stderr.getvalue())
 
-    def _map_task(self, step_num, task_num, split, desc, jobconf, counters, has_reducer):
-        """One map task (with its combiner): sorted lines when the step has
-        a reducer, else its output lines in the order the mapper wrote them."""
+    def _map_task(self, step_num, task_num, group, desc, jobconf, counters, has_reducer):
+        """One map task (with its combiner) over the :class:`MapInput` list
+        *group*: sorted lines when the step has a reducer, else its output
+        lines in the order the mapper wrote them."""
+        # a packed task is told of its first file, as the local runner's are
+        split = group[0]
         env = self._task_env("mapper", step_num, task_num, jobconf, split)
         position = Position(split.source.name, split.first_line - 1)
+        all_lines = split.lines if len(group) == 1 else [
+            line for member in group for line in member.lines]
+
+        def records(read, skip):
+            for member in group:
+                position.source = member.source.name
+                position.line = member.first_line - 1
+                yield from decode_lines(member.lines, read, position, skip)
+
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):
             path = split.source.path or os.path.abspath(split.source.name)
@@ -324,16 +367,16 @@ class InlineRunner(MRJobRunner):
             else:
                 read, _ = context_of(task, step_num).protocols("mapper")
                 skip = self._on_malformed(counters, jobconf)
-                pairs = task.map_pairs(decode_lines(split.lines, read, position, skip), step_num)
+                pairs = task.map_pairs(records(read, skip), step_num)
             if not has_reducer:
                 if pairs is None:
-                    return list(split.lines)
+                    return list(all_lines)
                 _, write = context_of(task, step_num).protocols("mapper")
                 return [write(k, v) + b"\n" for k, v in pairs]
             runs: list = []
             side = MapSide(context_of(task, step_num), runs.append, sort_values)
             if pairs is None:
-                side.consume_lines(split.lines)
+                side.consume_lines(all_lines)
             else:
                 side.consume_pairs(pairs)
             return runs[0] if len(runs) == 1 else list(heapq.merge(*runs, key=split_key))

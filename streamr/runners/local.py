@@ -20,13 +20,16 @@ import time
 
 import streamr
 from streamr.compat import jobconf_from_dict
+from streamr.console import end_progress
 from streamr.engine.partition import choose_boundaries
 from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
-from streamr.engine.splits import InputFile, Split, file_line_end, plan_splits
+from streamr.engine.splits import InputFile, Split, file_line_end, pack_splits, plan_splits
 from streamr.errors import UsageError
-from streamr.inputs import is_compressed
+from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
+from streamr.runners.progress import StepProgress
+from streamr.runners.space import no_space_in_task
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
 
@@ -131,36 +134,44 @@ class LocalRunner(MRJobRunner):
         spill_bytes = int(jobconf.get(SPILL_BYTES_PROPERTY) or SPILL_BYTES)
         manifest = step_num == 0 and desc.get("input_manifest")
         if manifest:
-            splits = [Split(path, 0, os.path.getsize(path), True, label)
+            groups = [[Split(path, 0, os.path.getsize(path), True, label)]
                       for path, label in files]
         else:
-            # about two splits per core
-            inputs = [InputFile(path, label, os.path.getsize(path), is_compressed(path))
+            # about two splits per core; many small files are packed together
+            inputs = [InputFile(path, label, os.path.getsize(path),
+                                compression_of(path, label) is not None)
                       for path, label in files]
-            splits = plan_splits(inputs, 2 * self._num_cores(),
-                                 int(max_split) if max_split else None,
-                                 file_line_end([path for path, _ in files]))
+            target = 2 * self._num_cores()
+            largest = int(max_split) if max_split else None
+            groups = pack_splits(plan_splits(inputs, target, largest,
+                                             file_line_end([path for path, _ in files])),
+                                 target, largest)
+            if len(groups) < len(inputs):
+                log.info("packed %d input files into %d map tasks", len(inputs), len(groups))
 
         map_tasks = []
-        for num, split in enumerate(splits):
+        for num, group in enumerate(groups):
             task_dir = os.path.join(step_dir, "map-%05d" % num)
             os.makedirs(task_dir)
+            described = [{"path": split.path, "start": split.start, "length": split.length,
+                          "compressed": split.compressed, "label": split.label}
+                         for split in group]
             spec = {
                 "kind": "map", "step_num": step_num, "run_dir": task_dir,
-                "input": {"path": split.path, "start": split.start, "length": split.length,
-                          "compressed": split.compressed, "label": split.label},
+                "input": described[0] if len(described) == 1 else described,
                 "sort_values": bool(self._job_settings.get("sort_values")),
                 "spill_bytes": spill_bytes,
                 "progress_path": os.path.join(task_dir, "progress"),
                 "part_path": None if has_reducer else os.path.join(step_out, "part-%05d" % num),
             }
-            extra = [split.path, self._split_uri(split)] if manifest else []
+            extra = [group[0].path, self._split_uri(group[0])] if manifest else []
             map_tasks.append(self._task("mapper", step_num, num, task_dir, spec, jobconf,
-                                        split, extra))
-        self._run_tasks(step_num, map_tasks, "mapper", jobconf)
+                                        group, extra))
+        progress = StepProgress(step_num, len(self._steps), has_reducer)
+        self._run_tasks(step_num, map_tasks, "mapper", jobconf, progress)
         if not has_reducer:
             return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
-                    for n in range(len(splits))]
+                    for n in range(len(groups))]
 
         runs = []
         for task in map_tasks:
@@ -190,7 +201,7 @@ class LocalRunner(MRJobRunner):
                 "part_path": os.path.join(step_out, "part-%05d" % num),
             }
             reduce_tasks.append(self._task("reducer", step_num, num, task_dir, spec, jobconf))
-        self._run_tasks(step_num, reduce_tasks, "reducer", jobconf)
+        self._run_tasks(step_num, reduce_tasks, "reducer", jobconf, progress)
         return [(os.path.join(step_out, "part-%05d" % n), "output of step %d" % (step_num + 1))
                 for n in range(num_reducers)]
 
@@ -204,11 +215,13 @@ class LocalRunner(MRJobRunner):
 
     # --- tasks -------------------------------------------------------------------------
 
-    def _task(self, kind, step_num, num, task_dir, spec, jobconf, split=None, extra=()):
+    def _task(self, kind, step_num, num, task_dir, spec, jobconf, group=None, extra=()):
         spec_path = os.path.join(task_dir, "spec.json")
         with open(spec_path, "w", encoding="utf_8") as handle:
             json.dump(spec, handle)
         wd = os.path.join(task_dir, "wd")
+        # a packed task is told of its first file, as Hadoop tells a combined split's task
+        split = group[0] if group else None
         env = (self._hadoop_task_env(kind, num, jobconf, 0, self._split_uri(split), split.start,
                                      split.length, working_dir=wd) if split is not None
                else self._hadoop_task_env(kind, num, jobconf, working_dir=wd))
@@ -216,11 +229,13 @@ class LocalRunner(MRJobRunner):
         args = list(python) + [os.path.abspath(self._script), "--step-num=%d" % step_num,
                 "--" + kind, "--local-task", spec_path] + self._task_args_base() + list(extra)
         where = None
-        if split is not None:
+        if group and len(group) > 1:
+            where = "%d files, %s to %s" % (len(group), group[0].label, group[-1].label)
+        elif split is not None:
             where = "%s (bytes %d-%d)" % (split.label, split.start, split.start + split.length)
         return Task(kind=kind, num=num, dir=task_dir, args=args, env=env, where=where,
                     setup=list(self._opts.get("setup") or []),
-                    input_bytes=split.length if split is not None else 0)
+                    input_bytes=sum(item.length for item in group or ()))
 
     def _task_environment(self, task: Task) -> dict:
         env = dict(os.environ)
@@ -237,7 +252,8 @@ class LocalRunner(MRJobRunner):
         script = " && ".join(task.setup + ['exec "$@"'])
         return ["/bin/sh", "-c", script, "sh"] + task.args
 
-    def _run_tasks(self, step_num: int, tasks: list, kind: str, jobconf: dict) -> None:
+    def _run_tasks(self, step_num: int, tasks: list, kind: str, jobconf: dict,
+                   progress: StepProgress) -> None:
         attempts_name = ("mapreduce.map.maxattempts" if kind == "mapper"
                          else "mapreduce.reduce.maxattempts")
         max_attempts = int(jobconf_from_dict(jobconf, attempts_name, 1))
@@ -254,8 +270,15 @@ class LocalRunner(MRJobRunner):
                                         start_new_session=True)
 
         pool = TaskPool(tasks, launch, self._num_cores(), max_attempts,
-                        progress=lambda: self._report_progress(step_num, kind, tasks))
-        failed = pool.run()
+                        progress=lambda: _report_progress(progress, kind, tasks))
+        try:
+            failed = pool.run()
+        finally:
+            end_progress()  # a failure's message starts on a line of its own
+        if failed is None and kind == "mapper" and progress.has_reducer:
+            progress.map_done()
+        elif failed is None:
+            progress.done()
         counters = self._step_counters(step_num)
         for task in tasks:
             counters_from_stderr(os.path.join(task.dir, "stderr"), counters)
@@ -264,6 +287,10 @@ class LocalRunner(MRJobRunner):
                 log.warning("%s task %d printed %d bytes to stdout (outside its output)",
                             task.kind, task.num, os.path.getsize(stray))
         if failed is not None:
+            full = no_space_in_task(os.path.join(failed.dir, "stderr"), failed.dir)
+            if full is not None:  # the failed run's files would keep the disk full
+                self.cleanup(["LOCAL_TMP"])
+                raise full
             raise StepFailedException(self._failure_reason(failed), step_num=step_num,
                                       num_steps=len(self._steps))
 
@@ -278,29 +305,23 @@ class LocalRunner(MRJobRunner):
             text += "; its stderr ends:\n" + tail
         return text
 
-    _last_progress = 0.0
-    _last_message = ""
 
-    def _report_progress(self, step_num: int, kind: str, tasks: list) -> None:
-        now = time.time()
-        if now - self._last_progress < 1.0:
-            return
-        if kind == "mapper":
-            total = sum(t.input_bytes for t in tasks) or 1
-            done = 0
-            for task in tasks:
-                if task.finished:
-                    done += task.input_bytes
-                else:
-                    done += min(task.input_bytes, _read_progress(task.dir))
-            message = "map %3d%% reduce   0%%" % (100 * done // total)
-        else:
-            finished = sum(1 for t in tasks if t.finished)
-            message = "map 100%% reduce %3d%%" % (100 * finished // max(len(tasks), 1))
-        if message != self._last_message:
-            log.info("  step %d of %d: %s", step_num + 1, len(self._steps), message)
-            self._last_message = message
-            self._last_progress = now
+def _report_progress(progress: StepProgress, kind: str, tasks: list) -> None:
+    """Map progress by input bytes read; reduce progress by tasks finished."""
+    if not progress.due():
+        return
+    if kind == "mapper":
+        total = sum(t.input_bytes for t in tasks) or 1
+        done = 0
+        for task in tasks:
+            if task.finished:
+                done += task.input_bytes
+            else:
+                done += min(task.input_bytes, _read_progress(task.dir))
+        progress.update(100 * done // total)
+    else:
+        finished = sum(1 for t in tasks if t.finished)
+        progress.update(100, 100 * finished // max(len(tasks), 1))
 
 
 def _thin(entries: list, most: int) -> list:

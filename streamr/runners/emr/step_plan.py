@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from streamr.date_aliases import expand_date_aliases, parse_as_of
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
 from streamr.inputs import expand_input_paths
+from streamr.option_type import looks_secret
 from streamr.runners.emr.cluster import ACTIVE_STATES
 from streamr.runners.emr.steps import (
     StreamingPlan,
@@ -210,20 +212,29 @@ class StepPlanner:
             else:
                 tarball = pack_dir(path, os.path.join(packed, name + ".tar.gz"))
                 plan.archives.append((self.uploads.uri_for(tarball), name))
+        cmdenv = dict(self.opts.get("cmdenv") or {})
+        # secret-looking values stay out of the step's arguments (which EMR
+        # keeps in its step records and logs): the wrapper script, in the
+        # run's own S3 files, exports them before the task starts
+        secrets = {name: cmdenv.pop(name) for name in sorted(cmdenv)
+                   if looks_secret(name) and cmdenv[name] is not None}
         setup = self.opts.get("setup") or []
-        if setup:
+        if setup or secrets:
             wrapper = os.path.join(self.tmp_dir(), SETUP_WRAPPER)
             with open(wrapper, "w", encoding="utf_8") as handle:
-                handle.write("#!/bin/sh\n# setup commands, then the task\nset -e\n")
+                handle.write("#!/bin/sh\n# secret environment and setup commands, then the"
+                             " task\nset -e\n")
+                handle.write("".join("export %s=%s\n" % (name, shlex.quote(str(value)))
+                                     for name, value in secrets.items()))
                 handle.write("".join(command + "\n" for command in setup))
                 handle.write('exec "$@"\n')
+            os.chmod(wrapper, 0o600)
             plan.files.append((self.uploads.uri_for(wrapper), SETUP_WRAPPER))
             plan.setup_wrapper = SETUP_WRAPPER
         python = self.opts.get("task_python_bin") or ["python3"]
         plan.task_command = list(python) + [script_name]
         plan.task_args = self.task_args()
         plan.jobconf = dict(self.streaming_jobconf)
-        cmdenv = dict(self.opts.get("cmdenv") or {})
         cmdenv["PYTHONPATH"] = STREAMR_ZIP + (
             ":" + cmdenv["PYTHONPATH"] if cmdenv.get("PYTHONPATH") else "")
         plan.cmdenv = cmdenv

@@ -26,6 +26,7 @@ class MRTaskFacts(MRJob):
             "lookup": lookup,
             "pythonpath": os.environ.get("PYTHONPATH"),
             "cmdenv": os.environ.get("STREAMR_CHECK"),
+            "token": os.environ.get("STREAMR_TEST_TOKEN"),
             "input_file": os.environ.get("mapreduce_map_input_file"),
             "site_packages": [p for p in sys.path if "site-packages" in p],
         }
