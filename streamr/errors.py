@@ -27,6 +27,7 @@ __all__ = [
     "Stopped",
     "StreamrError",
     "TaskFailure",
+    "TooManyFailedRecords",
     "UsageError",
 ]
 
@@ -224,3 +225,11 @@ class TaskFailure:
         if self.details:
             text += "\n" + self.details
         return text
+
+
+class TooManyFailedRecords(StreamrError):
+    """A task, or the job, skipped more records whose processing raised than
+    its limit allows (see the ``skip_failed_records`` option): exit status 1.
+    ``str()`` is one line: how many, the limit, the option that sets it."""
+
+    exit_status = 1

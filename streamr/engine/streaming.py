@@ -43,8 +43,11 @@ def map_pairs(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator:
         for path, uri in _raw_input_files(ctx, pairs, args):
             yield from mapper_raw(path, uri) or ()
     else:
+        mapper, skipper = ctx.guarded("mapper", mapper)
         for key, value in pairs:
             yield from mapper(key, value) or ()
+        if skipper is not None:
+            skipper.finish()
     if final:
         yield from final() or ()
 
@@ -78,8 +81,11 @@ def group_and_run(ctx: TaskContext, pairs: Iterable, kind: str) -> Iterator:
         raise ValueError("No %s in step %d" % (kind, ctx.step_num))
     if init:
         yield from init() or ()
+    func, skipper = ctx.guarded(kind, func)
     for key, group in itertools.groupby(pairs, _first):
         yield from func(key, (value for _, value in group)) or ()
+    if skipper is not None:
+        skipper.finish()
     if final:
         yield from final() or ()
 

@@ -35,7 +35,7 @@ from streamr.engine.splits import (
     memory_line_end,
     plan_splits,
 )
-from streamr.errors import MalformedRecordError, TaskFailure, UsageError
+from streamr.errors import MalformedRecordError, StreamrError, TaskFailure, UsageError
 from streamr.inputs import is_compressed
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
@@ -161,6 +161,7 @@ class InlineRunner(MRJobRunner):
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
         self._check_step_types()
+        self._warn_about_task_failure_percent()
         for num, desc in enumerate(self._steps):
             for kind in ("mapper", "combiner", "reducer"):
                 sub = desc.get(kind) or {}
@@ -187,6 +188,7 @@ class InlineRunner(MRJobRunner):
             counters = _Counters()
             self._counters.append(counters.groups)
             sources = self._run_step(step_num, desc, sources, counters)
+            self._check_failed_records(step_num)
         self._write_output(sources)
 
     # --- input and output --------------------------------------------------------------
@@ -294,7 +296,7 @@ class InlineRunner(MRJobRunner):
             task = self._new_task_job(step_num, kind, extra)
             try:
                 return work(task)
-            except MalformedRecordError:
+            except StreamrError:  # one line, no traceback
                 raise
             except Exception as exc:
                 self.failure = TaskFailure(step_num, len(self._steps), kind, task_num,
@@ -317,6 +319,7 @@ class InlineRunner(MRJobRunner):
         sort_values = bool(self._job_settings.get("sort_values"))
 
         def work(task):
+            context_of(task, step_num).position = position  # for skip reports
             if "mapper" not in desc:
                 pairs = None
             elif extra:
@@ -345,6 +348,7 @@ class InlineRunner(MRJobRunner):
         position = Position("sorted input of reduce task %d of step %d" % (task_num, step_num + 1))
 
         def work(task):
+            context_of(task, step_num).position = position
             read, write = context_of(task, step_num).protocols("reducer")
             pairs = decode_lines(lines, read, position, self._on_malformed(counters, jobconf))
             return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
@@ -353,5 +357,6 @@ class InlineRunner(MRJobRunner):
 
 
 # keep the option table honest: the inline runner reads these
-for _name in ("cmdenv", "jobconf", "files", "dirs", "archives", "skip_malformed_records"):
+for _name in ("cmdenv", "jobconf", "files", "dirs", "archives", "skip_malformed_records",
+              "skip_failed_records"):
     assert "inline" in option(_name).runners

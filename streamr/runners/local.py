@@ -59,6 +59,7 @@ class LocalRunner(MRJobRunner):
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
         self._check_step_types()
+        self._warn_about_task_failure_percent()
         for name in ("hadoop_input_format", "hadoop_output_format"):
             if self._job_settings.get(name):
                 log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
@@ -78,6 +79,7 @@ class LocalRunner(MRJobRunner):
                 step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
                 os.makedirs(step_out, exist_ok=True)
                 files = self._run_step(step_num, desc, files, step_out)
+                self._check_failed_records(step_num)
             self._publish_output(staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
