@@ -27,6 +27,11 @@ def failed_counters(counters):
     return group["failed records skipped"], group["records processed"]
 
 
+def logged(caplog):
+    """What streamr logged, one message after the other."""
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
 # --- inline, in this process ---------------------------------------------------------------
 
 
@@ -35,14 +40,15 @@ def test_off_by_default_the_jobs_error_fails_it():
         run_inline(MRPicky, [], DATA)
 
 
-def test_each_failed_record_is_skipped_counted_and_reported(capsys):
+def test_each_failed_record_is_skipped_counted_and_reported(caplog):
+    caplog.set_level("WARNING", logger="streamr")
     pairs, counters = run_inline(MRPicky, SKIP, DATA)
     # the skipped calls' output is dropped whole: no "boom" from the mapper
     assert pairs == [("apple", 2), ("pear", 3)]
     skipped, processed = failed_counters(counters)
     assert skipped == 4
     assert processed >= 6 + 4  # six mapper calls, and a combiner and a reducer call per word
-    err = capsys.readouterr().err
+    err = logged(caplog)
     assert "skipped <stdin> line 2 (the mapper raised ValueError: cannot take 'boom apple')" in err
     assert "skipped <stdin> line 5 (the mapper raised ValueError: cannot take 'boom again')" in err
     assert "skipped key 'dud' (the combiner raised RuntimeError: combiner refuses dud)" in err
@@ -52,12 +58,13 @@ def test_each_failed_record_is_skipped_counted_and_reported(capsys):
     assert "streamr/engine" not in err
 
 
-def test_only_the_first_few_are_reported_then_a_sum(capsys):
+def test_only_the_first_few_are_reported_then_a_sum(caplog):
+    caplog.set_level("WARNING", logger="streamr")
     data = b"".join(b"boom %d\n" % num for num in range(30)) + b"pear\n"
     pairs, counters = run_inline(MRPicky, [*SKIP, "--num-cores", "1"], data)
     assert pairs == [("pear", 1)]
     assert failed_counters(counters)[0] == 30
-    err = capsys.readouterr().err
+    err = logged(caplog)
     # five reports per task (this plan has two map tasks), then how many more
     assert err.count("(the mapper raised ValueError") == 10
     assert err.count("Traceback (most recent call last)") == 10

@@ -32,7 +32,7 @@ from streamr.engine.properties import (
     STREAMR_COUNTER_GROUP,
 )
 from streamr.engine.tracebacks import user_traceback
-from streamr.errors import TooManyFailedRecords
+from streamr.errors import TooManyFailedRecords, UsageError
 
 __all__ = ["REPORTED", "RecordSkipper", "skipper_from_env"]
 
@@ -47,8 +47,7 @@ def _number(name: str, kind: type):
     try:
         return kind(text)
     except ValueError:
-        raise TooManyFailedRecords("Hadoop property %s must be a number, not %r"
-                                   % (name, text)) from None
+        raise UsageError("Hadoop property %s must be a number, not %r" % (name, text)) from None
 
 
 def skipper_from_env(job, kind: str, where: Callable[[tuple], str]) -> RecordSkipper | None:

@@ -39,6 +39,7 @@ from streamr.errors import MalformedRecordError, StreamrError, TaskFailure, Usag
 from streamr.inputs import is_compressed
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
+from streamr.runners.task_stderr import split_skip_reports
 
 __all__ = ["InlineRunner"]
 
@@ -108,7 +109,13 @@ class _Counters:
         counters[name] = counters.get(name, 0) + amount
 
     def absorb_stderr(self, data: bytes) -> None:
-        """Take counters out of a task's stderr; pass other lines on."""
+        """Take counters out of a task's stderr, log its reports of skipped
+        records (as the local runner does); pass other lines on."""
+        if b"streamr: skipped " in data:
+            reports, kept = split_skip_reports(data.decode("utf_8", "replace").splitlines())
+            for report in reports:
+                log.warning("%s", report)
+            data = "".join(line + "\n" for line in kept).encode("utf_8")
         passthrough = []
         for line in data.splitlines(True):
             if add_counter_line(line, self.groups):

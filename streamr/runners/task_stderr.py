@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from streamr.engine.records import add_counter_line
 
-__all__ = ["TaskEnd", "counters_from_stderr", "skip_reports", "task_end"]
+__all__ = ["TaskEnd", "counters_from_stderr", "skip_reports", "split_skip_reports", "task_end"]
 
 _FAILED_AT = re.compile(r"^streamr: \w+ of step \d+ failed at (.*)$")
 _SKIPPED = "streamr: skipped "
@@ -75,20 +75,30 @@ def counters_from_stderr(path: str, counters: dict) -> None:
 
 
 def skip_reports(path: str) -> list:
-    """Each ``streamr: skipped ...`` report of a task's stderr, as text
-    (without the ``streamr:`` prefix), with the lines that follow it up to
-    the next line streamr wrote (the job's traceback, when one was kept)."""
+    """Each ``streamr: skipped ...`` report of a task's stderr file."""
+    return split_skip_reports(_lines(path))[0]
+
+
+def split_skip_reports(lines: list) -> tuple:
+    """``(reports, other lines)`` of a task's stderr *lines*: each ``streamr:
+    skipped ...`` report as text (without the ``streamr:`` prefix), with the
+    lines that follow it up to the next line streamr wrote (the job's
+    traceback, when one was kept)."""
     reports: list = []
+    others: list = []
     current: list | None = None
-    for line in _lines(path):
+    for line in lines:
         if line.startswith(_SKIPPED):
             current = [line[len("streamr: "):]]
             reports.append(current)
-        elif line.startswith(("streamr: ", "reporter:")):
+            continue
+        if line.startswith(("streamr: ", "reporter:")):
             current = None
-        elif current is not None:
+        if current is not None:
             current.append(line)
-    return ["\n".join(report) for report in reports]
+        else:
+            others.append(line)
+    return ["\n".join(report) for report in reports], others
 
 
 def task_end(path: str, tail: int = 25) -> TaskEnd:
