@@ -25,6 +25,7 @@ EXPECTED_STATUS = {
     "AWSSetupError": 2,
     "CorruptInputError": 1,
     "MalformedRecordError": 1,
+    "TooManyFailedRecords": 1,
     "StepFailedException": 1,
     "JobFailed": 1,
     "Interrupted": 130,
