@@ -28,6 +28,7 @@ __all__ = [
     "Stopped",
     "StreamrError",
     "TaskFailure",
+    "TooManyFailedRecords",
     "UsageError",
 ]
 
@@ -135,9 +136,11 @@ class StepFailedException(StreamrError):
     exit_status = 1
 
     def __init__(self, reason=None, step_num=None, num_steps=None, step_desc=None,
-                 last_step_num=None):
+                 last_step_num=None, *, details=None):
         super().__init__(reason)
         self.reason = reason
+        #: what to show above the line (a task's traceback), or ``None``
+        self.details = details
         self.step_num = step_num
         self.num_steps = num_steps
         self.step_desc = step_desc
@@ -166,7 +169,10 @@ class StepFailedException(StreamrError):
         return "%s(%s)" % (type(self).__name__, shown)
 
     def message(self, prog: str) -> str:
-        # already a whole sentence naming the step: no program prefix
+        # already a whole sentence naming the step: no program prefix; the
+        # details (a task's traceback) come first, so the run ends in this line
+        if self.details:
+            return "%s\n%s" % (self.details.rstrip("\n"), self)
         return str(self)
 
 
@@ -236,3 +242,11 @@ class TaskFailure:
         if self.details:
             text += "\n" + self.details
         return text
+
+
+class TooManyFailedRecords(StreamrError):
+    """A task, or the job, skipped more records whose processing raised than
+    its limit allows (see the ``skip_failed_records`` option): exit status 1.
+    ``str()`` is one line: how many, the limit, the option that sets it."""
+
+    exit_status = 1

@@ -6,13 +6,12 @@ exit status)."""
 from __future__ import annotations
 
 import codecs
-import os
 import signal
 import sys
 import threading
-import traceback
 
 from streamr.console import set_up_logging
+from streamr.engine.tracebacks import user_traceback
 from streamr.errors import Interrupted, JobFailed, StepFailedException, Stopped, StreamrError
 from streamr.options import OPTIONS
 from streamr.runners import runner_class
@@ -38,21 +37,6 @@ def make_runner(job):
     """A runner for *job*, of the class ``-r`` names (inline by default)."""
     alias = job.options.runner or "inline"
     return runner_class(alias)(**runner_kwargs(job))
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def job_traceback(exc: BaseException) -> str:
-    """The traceback of *exc* without streamr's own frames (the ones
-    between the runner and the job's code), and without added notes."""
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-              if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR)]
-    lines = ["Traceback (most recent call last):\n"]
-    lines += traceback.format_list(frames)
-    lines += traceback.format_exception_only(type(exc), exc)
-    notes = getattr(exc, "__notes__", None) or []
-    return "".join(line for line in lines if line.rstrip("\n") not in notes)
 
 
 def run_job_from_command_line(job) -> None:
@@ -138,7 +122,7 @@ def _run_and_cat(job) -> None:
             if failure is None:
                 raise  # a bug in streamr: keep the traceback
             # the job's own code raised: its traceback, then where it was
-            _message_stream(job).write(job_traceback(exc))
+            _message_stream(job).write(user_traceback(exc))
             failed = JobFailed(failure)
             _tell(job, failed)
             raise failed from None

@@ -139,6 +139,30 @@ OPTIONS: tuple[Option, ...] = (
            " the job's protocol cannot read, instead of stopping the job",
            switches=("--skip-malformed-records",), false_switch="--no-skip-malformed-records",
            default=False, topic="tasks"),
+    Option("skip_failed_records", "bool", "skip (and count) each record whose mapper,"
+           " combiner or reducer call raises, instead of stopping the job; the first few"
+           " are reported with the job's traceback",
+           switches=("--skip-failed-records",), false_switch="--no-skip-failed-records",
+           default=False, topic="tasks"),
+    Option("max_failed_records_per_task", "int", "with skip_failed_records: a task that"
+           " skips more records than this fails (and so does the job)",
+           switches=("--max-failed-records-per-task",), metavar="N", default=100,
+           topic="tasks", low=0, high=1 << 62),
+    Option("max_failed_percent_per_task", "float", "with skip_failed_records: a task that"
+           " skips more than this percentage of the records it ran fails (checked when it"
+           " has run them all; default: no limit)",
+           switches=("--max-failed-percent-per-task",), metavar="PERCENT", topic="tasks",
+           low=0, high=100),
+    Option("max_failed_records_per_job", "int", "with skip_failed_records: the job fails"
+           " once its tasks have skipped more records than this in all (checked as each"
+           " step ends; default: no limit)",
+           switches=("--max-failed-records-per-job",), metavar="N", topic="tasks",
+           low=0, high=1 << 62),
+    Option("max_failed_percent_per_job", "float", "with skip_failed_records: the job fails"
+           " once its tasks have skipped more than this percentage of the records they ran"
+           " (checked as each step ends; default: no limit)",
+           switches=("--max-failed-percent-per-job",), metavar="PERCENT", topic="tasks",
+           low=0, high=100),
     # -- the run ----------------------------------------------------------------------
     Option("check_input_paths", "bool", "stop before starting if an input path does not exist",
            switches=("--check-input-paths",), false_switch="--no-check-input-paths",

@@ -169,8 +169,11 @@ def test_corrupt_compressed_input_in_a_local_task_is_named(tmp_path):
     assert result.returncode == 1
     err = result.stderr.decode()
     assert "Traceback" not in err
-    assert err.strip().endswith("streamr: %s: cannot decompress it (Compressed file ended before"
-                                " the end-of-stream marker was reached); the file is damaged,"
+    # one line: the task, then the reason it gave
+    assert err.strip().splitlines()[-1].startswith("Step 1 of 1 failed: mapper task 0 reading")
+    assert err.strip().endswith("(exit status 1): %s: cannot decompress it (Compressed file"
+                                " ended before the end-of-stream marker was reached); the file"
+                                " is damaged,"
                                 " cut short or not in the format its name says" % bad)
 
 

@@ -26,6 +26,7 @@ EXPECTED_STATUS = {
     "CorruptInputError": 1,
     "NoSpaceError": 1,
     "MalformedRecordError": 1,
+    "TooManyFailedRecords": 1,
     "StepFailedException": 1,
     "JobFailed": 1,
     "Interrupted": 130,

@@ -18,6 +18,7 @@ from typing import Callable
 from streamr.compat import jobconf_from_env
 from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
 from streamr.engine.records import Position
+from streamr.engine.skipping import RecordSkipper, skipper_from_env
 from streamr.errors import MalformedRecordError
 from streamr.protocol import RawValueProtocol
 from streamr.step import MRStep
@@ -59,6 +60,7 @@ class TaskContext:
         self.raw_inputs: list | None = None
         self._protocols: dict = {}
         self._on_malformed: list = []
+        self._skippers: dict = {}
 
     # --- the step ---------------------------------------------------------------------
 
@@ -116,6 +118,24 @@ class TaskContext:
         writer = job.output_protocol() if index == last else job.internal_protocol()
         return reader.read, writer.write
 
+    # --- records whose processing raises ---------------------------------------------
+
+    def guarded(self, kind: str, func):
+        """``(func, skipper)``: *func* itself and ``None``, unless the task
+        skips records whose *kind* call raises; then *func* guarded by the
+        task's :class:`~streamr.engine.skipping.RecordSkipper` for *kind*,
+        and that skipper (whose ``finish()`` is for when records run out)."""
+        if kind not in self._skippers:
+            self._skippers[kind] = skipper_from_env(self.job, kind, self._record_words(kind))
+        skipper: RecordSkipper | None = self._skippers[kind]
+        return (func, None) if skipper is None else (skipper.guard(func), skipper)
+
+    def _record_words(self, kind: str):
+        """How a skip report names the record of a *kind* call."""
+        if kind == "mapper":
+            return lambda args: str(self.position)
+        return lambda args: "key %s" % _short(repr(args[0]))
+
     # --- malformed records ------------------------------------------------------------
 
     def on_malformed(self) -> Callable[[MalformedRecordError], None] | None:
@@ -129,6 +149,10 @@ class TaskContext:
     def _count_malformed(self, error: MalformedRecordError) -> None:
         self.job.increment_counter("streamr", "malformed records skipped")
         sys.stderr.write("streamr: skipped %s\n" % error)
+
+
+def _short(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def context_of(job, step_num: int) -> TaskContext:

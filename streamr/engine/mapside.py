@@ -153,7 +153,7 @@ class MapSide:
         keys = sorted(groups)
         if self.desc.get("combiner"):
             _, write = self.ctx.protocols("combiner")
-            func = self.step["combiner"]
+            func, skipper = self.ctx.guarded("combiner", self.step["combiner"])
             init, final = self.step["combiner_init"], self.step["combiner_final"]
             lines = []
             append = lines.append
@@ -162,6 +162,8 @@ class MapSide:
             for kb in keys:
                 for k, v in func(loads(kb), iter(groups[kb])) or ():
                     append(write(k, v) + b"\n")
+            if skipper is not None:
+                skipper.finish()
             if final:
                 lines.extend(write(k, v) + b"\n" for k, v in final() or ())
             self._sort(lines)

@@ -19,18 +19,54 @@ __all__ = ["Position", "add_counter_line", "decode_lines", "split_key", "to_line
 
 class Position:
     """Where the record being processed came from: a file (or stream) name
-    and the 1-based number of the line being read."""
+    and the 1-based number of the line being read.
 
-    __slots__ = ("line", "source")
+    A map task that reads a split starting in the middle of a file counts
+    its lines from the split's first line; :meth:`count_from` says which
+    file and byte that is, and :attr:`file_line` turns the count into the
+    file's own line number when a message needs it (by counting the
+    newlines before that byte once: only failures pay for it)."""
+
+    __slots__ = ("_base", "_offset", "_path", "line", "source")
 
     def __init__(self, source: str | None = None, line: int = 0):
         self.source = source
         self.line = line
+        self._path: str | None = None
+        self._offset = 0
+        self._base: int | None = None
+
+    def count_from(self, path: str, offset: int) -> None:
+        """Lines being counted start at byte *offset* of file *path*."""
+        self._path, self._offset, self._base = path, offset, None
+
+    @property
+    def file_line(self) -> int:
+        """The line being read, numbered from the top of its file."""
+        if not self._offset or not self.line:
+            return self.line
+        if self._base is None:
+            self._base = _lines_before(self._path, self._offset)
+        return self._base + self.line
 
     def __str__(self) -> str:
         if self.line:
-            return "%s line %d" % (self.source or "input", self.line)
+            return "%s line %d" % (self.source or "input", self.file_line)
         return self.source or "input"
+
+
+def _lines_before(path, offset: int) -> int:
+    """How many lines of file *path* end before byte *offset*."""
+    count = 0
+    left = offset
+    with open(path, "rb") as stream:
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            left -= len(chunk)
+    return count
 
 
 def _protocol_name(read: Callable) -> str:
@@ -52,8 +88,8 @@ def decode_lines(lines: Iterable[bytes], read: Callable, position: Position,
         try:
             pair = read(line.rstrip(b"\r\n"))
         except Exception as exc:
-            error = MalformedRecordError(_protocol_name(read), position.source, line_num,
-                                         _reason(exc))
+            error = MalformedRecordError(_protocol_name(read), position.source,
+                                         position.file_line, _reason(exc))
             if on_malformed is None:
                 raise error from exc
             on_malformed(error)

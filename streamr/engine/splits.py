@@ -217,8 +217,8 @@ def read_split(split: Split, position: Position,
             # the line under way at byte start-1 belongs to the split before
             stream.seek(start - 1)
             pos = start - 1 + len(stream.readline())
-            # line numbers count from here, not from the top of the file
-            position.source = "%s (lines counted from byte %d)" % (position.source, pos)
+            # lines are counted from here; a message turns them into the file's own
+            position.count_from(path, pos)
         for line in stream:
             if pos >= end:
                 break

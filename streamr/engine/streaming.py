@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from streamr.compat import jobconf_from_env
 from streamr.engine.context import TaskContext, current_context
 from streamr.engine.records import Position, decode_lines
-from streamr.errors import CorruptInputError, MalformedRecordError
+from streamr.engine.tracebacks import user_traceback
+from streamr.errors import StreamrError
 
 __all__ = ["group_and_run", "map_pairs", "run_streaming_task", "run_task"]
 
@@ -42,8 +43,11 @@ def map_pairs(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator:
         for path, uri in _raw_input_files(ctx, pairs, args):
             yield from mapper_raw(path, uri) or ()
     else:
+        mapper, skipper = ctx.guarded("mapper", mapper)
         for key, value in pairs:
             yield from mapper(key, value) or ()
+        if skipper is not None:
+            skipper.finish()
     if final:
         yield from final() or ()
 
@@ -77,8 +81,11 @@ def group_and_run(ctx: TaskContext, pairs: Iterable, kind: str) -> Iterator:
         raise ValueError("No %s in step %d" % (kind, ctx.step_num))
     if init:
         yield from init() or ()
+    func, skipper = ctx.guarded(kind, func)
     for key, group in itertools.groupby(pairs, _first):
         yield from func(key, (value for _, value in group)) or ()
+    if skipper is not None:
+        skipper.finish()
     if final:
         yield from final() or ()
 
@@ -157,15 +164,19 @@ def run_task(job, kind: str, run) -> None:
             run_local_task(job, opts.local_task)
         else:
             run(opts.step_num)
-    except (MalformedRecordError, CorruptInputError) as exc:
+    except StreamrError as exc:
         sys.stderr.write("streamr: %s\n" % exc)
         sys.exit(1)
     except BrokenPipeError:
         # whoever reads our output stopped early; nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    except Exception:
+    except Exception as exc:
+        # the job's own code raised: where, then its traceback without
+        # streamr's frames, as the inline runner shows it
         ctx = current_context(job)
-        sys.stderr.write("streamr: %s of step %d failed at %s\n"
-                         % (kind, opts.step_num + 1, ctx.position if ctx else Position()))
-        raise
+        sys.stderr.write("streamr: %s of step %d failed at %s\n%s"
+                         % (kind, opts.step_num + 1, ctx.position if ctx else Position(),
+                            user_traceback(exc)))
+        sys.stderr.flush()
+        sys.exit(1)

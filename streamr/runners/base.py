@@ -21,8 +21,17 @@ from datetime import datetime
 from streamr.compat import translate_jobconf
 from streamr.conf import load_runner_options
 from streamr.date_aliases import parse_as_of
-from streamr.engine.properties import SKIP_MALFORMED_PROPERTY
-from streamr.errors import UsageError
+from streamr.engine.properties import (
+    FAILED_RECORDS_COUNTER,
+    PROCESSED_RECORDS_COUNTER,
+    SKIP_FAILED_PROPERTY,
+    SKIP_FAILED_TASK_MAX_PROPERTY,
+    SKIP_FAILED_TASK_PERCENT_PROPERTY,
+    SKIP_MALFORMED_PROPERTY,
+    STREAMR_COUNTER_GROUP,
+    TASK_FAILURE_PERCENT_PROPERTIES,
+)
+from streamr.errors import StepFailedException, UsageError
 from streamr.fs.local import is_local_path, local_path
 from streamr.inputs import expand_input_paths
 from streamr.options import OPTIONS, OptionValueError, option, options_for_runner
@@ -332,7 +341,53 @@ class MRJobRunner:
         jobconf.update(own)
         if self._opts.get("skip_malformed_records"):
             jobconf[SKIP_MALFORMED_PROPERTY] = "true"
+        if self._opts.get("skip_failed_records"):
+            jobconf[SKIP_FAILED_PROPERTY] = "true"
+            for name, prop in (("max_failed_records_per_task", SKIP_FAILED_TASK_MAX_PROPERTY),
+                               ("max_failed_percent_per_task",
+                                SKIP_FAILED_TASK_PERCENT_PROPERTY)):
+                if self._opts.get(name) is not None:
+                    jobconf[prop] = self._opts[name]
         return {k: str(v) for k, v in jobconf.items()}
+
+    def _check_failed_records(self, step_num: int) -> None:
+        """Fail the job, in one line, once the records its tasks skipped
+        because the job's code raised on them (counted in every step so
+        far) pass a per-job limit."""
+        if not self._opts.get("skip_failed_records"):
+            return
+        skipped = processed = 0
+        for counters in self._counters[:step_num + 1]:
+            group = counters.get(STREAMR_COUNTER_GROUP) or {}
+            skipped += group.get(FAILED_RECORDS_COUNTER, 0)
+            processed += group.get(PROCESSED_RECORDS_COUNTER, 0)
+        limit = self._opts.get("max_failed_records_per_job")
+        percent = self._opts.get("max_failed_percent_per_job")
+        reason = None
+        if limit is not None and skipped > limit:
+            reason = ("its tasks skipped %d records whose processing raised, more than the %d"
+                      " the job may skip (max_failed_records_per_job)" % (skipped, limit))
+        elif percent is not None and processed and skipped * 100.0 > percent * processed:
+            reason = ("its tasks skipped %d of %d records (%.2f%%) because their processing"
+                      " raised, more than the %g%% the job may skip"
+                      " (max_failed_percent_per_job)"
+                      % (skipped, processed, 100.0 * skipped / processed, percent))
+        if reason:
+            raise StepFailedException(reason, step_num=step_num, num_steps=len(self._steps))
+
+    def _warn_about_task_failure_percent(self) -> None:
+        """Say that Hadoop's ``mapreduce.*.failures.maxpercent`` is not
+        honoured here: they let a share of whole *tasks* fail, their output
+        lost, which a runner that stops at the first failed task cannot do."""
+        jobconf = dict(self._opts.get("jobconf") or {})
+        for desc in self._steps:
+            jobconf.update(desc.get("jobconf") or {})
+        for name in TASK_FAILURE_PERCENT_PROPERTIES:
+            if jobconf.get(name) not in (None, "", "0", 0):
+                log.warning("the %s runner ignores %s (the share of tasks that may fail, their"
+                            " output lost): it stops at the first failed task; use"
+                            " --skip-failed-records to skip the records that fail",
+                            self.alias, name)
 
     def _step_counters(self, step_num: int) -> dict:
         """The counters of step *step_num* (``{group: {name: amount}}``),

@@ -37,11 +37,12 @@ from streamr.engine.splits import (
     pack_splits,
     plan_splits,
 )
-from streamr.errors import MalformedRecordError, TaskFailure, UsageError
+from streamr.errors import MalformedRecordError, StreamrError, TaskFailure, UsageError
 from streamr.inputs import compression_of, corrupt_input_error, is_compressed, open_input
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
+from streamr.runners.task_stderr import split_skip_reports
 
 __all__ = ["InlineRunner"]
 
@@ -116,7 +117,13 @@ class _Counters:
         counters[name] = counters.get(name, 0) + amount
 
     def absorb_stderr(self, data: bytes) -> None:
-        """Take counters out of a task's stderr; pass other lines on."""
+        """Take counters out of a task's stderr, log its reports of skipped
+        records (as the local runner does); pass other lines on."""
+        if b"streamr: skipped " in data:
+            reports, kept = split_skip_reports(data.decode("utf_8", "replace").splitlines())
+            for report in reports:
+                log.warning("%s", report)
+            data = "".join(line + "\n" for line in kept).encode("utf_8")
         passthrough = []
         for line in data.splitlines(True):
             if add_counter_line(line, self.groups):
@@ -169,6 +176,7 @@ class InlineRunner(MRJobRunner):
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
         self._check_step_types()
+        self._warn_about_task_failure_percent()
         for num, desc in enumerate(self._steps):
             for kind in ("mapper", "combiner", "reducer"):
                 sub = desc.get(kind) or {}
@@ -195,6 +203,7 @@ class InlineRunner(MRJobRunner):
             counters = _Counters()
             self._counters.append(counters.groups)
             sources = self._run_step(step_num, desc, sources, counters)
+            self._check_failed_records(step_num)
         self._write_output(sources)
 
     # --- input and output --------------------------------------------------------------
@@ -325,7 +334,7 @@ class InlineRunner(MRJobRunner):
             task = self._new_task_job(step_num, kind, extra)
             try:
                 return work(task)
-            except MalformedRecordError:
+            except StreamrError:  # one line, no traceback
                 raise
             except Exception as exc:
                 self.failure = TaskFailure(step_num, len(self._steps), kind, task_num,
@@ -360,6 +369,7 @@ class InlineRunner(MRJobRunner):
         sort_values = bool(self._job_settings.get("sort_values"))
 
         def work(task):
+            context_of(task, step_num).position = position  # for skip reports
             if "mapper" not in desc:
                 pairs = None
             elif extra:
@@ -388,6 +398,7 @@ class InlineRunner(MRJobRunner):
         position = Position("sorted input of reduce task %d of step %d" % (task_num, step_num + 1))
 
         def work(task):
+            context_of(task, step_num).position = position
             read, write = context_of(task, step_num).protocols("reducer")
             pairs = decode_lines(lines, read, position, self._on_malformed(counters, jobconf))
             return [write(k, v) + b"\n" for k, v in task.reduce_pairs(pairs, step_num)]
@@ -396,5 +407,6 @@ class InlineRunner(MRJobRunner):
 
 
 # keep the option table honest: the inline runner reads these
-for _name in ("cmdenv", "jobconf", "files", "dirs", "archives", "skip_malformed_records"):
+for _name in ("cmdenv", "jobconf", "files", "dirs", "archives", "skip_malformed_records",
+              "skip_failed_records"):
     assert "inline" in option(_name).runners

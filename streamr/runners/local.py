@@ -22,7 +22,6 @@ import streamr
 from streamr.compat import jobconf_from_dict
 from streamr.console import end_progress
 from streamr.engine.partition import choose_boundaries
-from streamr.engine.records import add_counter_line
 from streamr.engine.sortedruns import index_samples, read_index
 from streamr.engine.splits import InputFile, Split, file_line_end, pack_splits, plan_splits
 from streamr.errors import UsageError
@@ -30,6 +29,7 @@ from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
 from streamr.runners.space import no_space_in_task
+from streamr.runners.task_stderr import TaskEnd, counters_from_stderr, skip_reports, task_end
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
 
@@ -62,6 +62,7 @@ class LocalRunner(MRJobRunner):
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
         self._check_step_types()
+        self._warn_about_task_failure_percent()
         for name in ("hadoop_input_format", "hadoop_output_format"):
             if self._job_settings.get(name):
                 log.warning("the local runner ignores %s (it needs Hadoop)", name.upper())
@@ -81,6 +82,7 @@ class LocalRunner(MRJobRunner):
                 step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
                 os.makedirs(step_out, exist_ok=True)
                 files = self._run_step(step_num, desc, files, step_out)
+                self._check_failed_records(step_num)
             self._publish_output(staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -269,8 +271,14 @@ class LocalRunner(MRJobRunner):
                                         env=self._task_environment(task),
                                         start_new_session=True)
 
+        def retry(task: Task) -> None:
+            log.warning("%s task %d of step %d failed on attempt %d of %d (%s); trying it"
+                        " again", kind, task.num, step_num + 1, task.attempt + 1, max_attempts,
+                        task_end(os.path.join(task.dir, "stderr")).summary())
+
         pool = TaskPool(tasks, launch, self._num_cores(), max_attempts,
-                        progress=lambda: _report_progress(progress, kind, tasks))
+                        progress=lambda: _report_progress(progress, kind, tasks),
+                        on_retry=retry)
         try:
             failed = pool.run()
         finally:
@@ -282,6 +290,8 @@ class LocalRunner(MRJobRunner):
         counters = self._step_counters(step_num)
         for task in tasks:
             counters_from_stderr(os.path.join(task.dir, "stderr"), counters)
+            for report in skip_reports(os.path.join(task.dir, "stderr")):
+                log.warning("%s", report)
             stray = os.path.join(task.dir, "stdout")
             if os.path.exists(stray) and os.path.getsize(stray):
                 log.warning("%s task %d printed %d bytes to stdout (outside its output)",
@@ -291,19 +301,22 @@ class LocalRunner(MRJobRunner):
             if full is not None:  # the failed run's files would keep the disk full
                 self.cleanup(["LOCAL_TMP"])
                 raise full
-            raise StepFailedException(self._failure_reason(failed), step_num=step_num,
-                                      num_steps=len(self._steps))
+            end = task_end(os.path.join(failed.dir, "stderr"))
+            raise StepFailedException(self._failure_reason(failed, end), step_num=step_num,
+                                      num_steps=len(self._steps), details=end.details)
 
-    def _failure_reason(self, task: Task) -> str:
+    @staticmethod
+    def _failure_reason(task: Task, end: TaskEnd) -> str:
+        """One line: which task, reading what (the record, when the job's
+        code raised on one), after how many attempts, and the error a user
+        can fix when that is what stopped it."""
         text = "%s task %d" % (task.kind, task.num)
-        if task.where:
-            text += " reading %s" % task.where
+        where = end.line_where or task.where
+        if where:
+            text += " reading %s" % where
         text += " failed after %d attempt%s (exit status %s)" % (
             task.attempt + 1, "" if task.attempt == 0 else "s", task.returncode)
-        tail = stderr_tail(os.path.join(task.dir, "stderr"))
-        if tail:
-            text += "; its stderr ends:\n" + tail
-        return text
+        return text + (": " + end.message if end.message else "")
 
 
 def _report_progress(progress: StepProgress, kind: str, tasks: list) -> None:
@@ -338,31 +351,3 @@ def _read_progress(task_dir: str) -> int:
             return int(handle.read() or 0)
     except (OSError, ValueError):
         return 0
-
-
-def counters_from_stderr(path: str, counters: dict) -> None:
-    """Add the ``reporter:counter:`` lines of a task's stderr to *counters*."""
-    if not os.path.exists(path):
-        return
-    with open(path, "rb") as handle:
-        for line in handle:
-            add_counter_line(line, counters)
-
-
-def stderr_tail(path: str, lines: int = 25) -> str:
-    """The end of a task's stderr without reporter lines: from the last
-    ``Traceback`` on when there is one, else its last *lines* lines."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()[-65536:].decode("utf_8", "replace")
-    except OSError:
-        return ""
-    kept = [line for line in data.splitlines() if not line.startswith("reporter:")]
-    for index in range(len(kept) - 1, -1, -1):
-        if kept[index].startswith("Traceback (most recent call last)"):
-            start = index
-            while start > 0 and kept[start - 1].startswith("streamr:"):
-                start -= 1
-            return "\n".join(kept[max(start - 3, 0):])
-    return "\n".join(kept[-lines:])
-

@@ -50,16 +50,20 @@ def _stop(proc: subprocess.Popen) -> None:
 
 class TaskPool:
     """Run *tasks* with at most *width* at once. A task that exits non-zero
-    is started again until it has had *max_attempts*; then every running
+    is started again until it has had *max_attempts* (*on_retry* is told
+    first, while its stderr is still the failed attempt's); then every running
     task is stopped and :meth:`run` returns the failed task."""
 
     def __init__(self, tasks: list, launch: Callable[[Task], subprocess.Popen], width: int,
-                 max_attempts: int = 1, progress: Callable[[], None] | None = None):
+                 max_attempts: int = 1, progress: Callable[[], None] | None = None,
+                 on_retry: Callable[[Task], None] | None = None):
         self.tasks = tasks
         self.launch = launch
         self.width = max(1, width)
         self.max_attempts = max(1, max_attempts)
         self.progress = progress or (lambda: None)
+        #: told of each failed attempt that will be tried again, before it is
+        self.on_retry = on_retry or (lambda task: None)
 
     def run(self) -> Task | None:
         waiting = list(self.tasks)
@@ -78,6 +82,7 @@ class TaskPool:
                     if code == 0:
                         task.finished = True
                     elif task.attempt + 1 < self.max_attempts:
+                        self.on_retry(task)
                         task.attempt += 1
                         waiting.insert(0, task)
                     else:

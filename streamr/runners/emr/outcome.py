@@ -108,6 +108,7 @@ class Outcome:
                 step_counters = counters(index)
                 if info is not None:
                     step_counters.update(info.counters)
+                    _log_retried_attempts(index, info)
                 else:
                     log.info("step %d's logs are not on S3 yet, so its counters are not"
                              " shown (EMR copies logs every few minutes)", index + 1)
@@ -145,3 +146,14 @@ class Outcome:
                            " to S3 every few minutes; `streamr diagnose %s %s` reads them"
                            " later)" % (self.logs.log_uri, self.cluster_id, step_id))
         return text
+
+
+def _log_retried_attempts(index: int, info) -> None:
+    """Say which task attempts of completed step *index* failed and were
+    tried again (the step's log lists them), and why, so that a flaky task
+    is not retried silently."""
+    for attempt_id in info.failed_attempts:
+        lines = [line.strip() for line in info.attempt_errors.get(attempt_id, [])
+                 if line.strip()]
+        log.warning("step %d: task attempt %s failed (%s) and was tried again", index + 1,
+                    attempt_id, lines[0] if lines else "no reason in the step's log")

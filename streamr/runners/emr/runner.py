@@ -202,6 +202,9 @@ class EMRJobRunner(MRJobRunner):
         outcome = Outcome(self.clusters, self._log_fetcher(), self.get_cluster_id(),
                           every=self._every())
         outcome.check(result, self._placement.steps, len(self._steps), self._step_counters)
+        # the steps ran one after the other on the cluster: the job's limits
+        # on skipped records can only be checked now, from their counters
+        self._check_failed_records(len(self._steps) - 1)
         if is_local_path(out_dir):
             self._download_output()
 
