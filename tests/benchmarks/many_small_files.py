@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
 MARKER = "<!-- many small files results -->"
+END_MARKER = "<!-- end of many small files results -->"
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india")
 
 
@@ -102,9 +103,9 @@ def write_table(args, total: int, rows: list) -> None:
                      % (args.files, total // args.files, runner, seconds, packed))
     with open(PERFORMANCE_MD, encoding="utf_8") as handle:
         text = handle.read()
+    # the block between the two markers is this benchmark's; the text around it is not
     start = text.index(MARKER)
-    end = text.find("\n## ", start)
-    end = len(text) if end < 0 else end + 1
+    end = text.index(END_MARKER, start)
     text = text[:start] + "\n".join(lines) + "\n\n" + text[end:]
     with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
         handle.write(text)
