@@ -5,6 +5,7 @@ that uses the moto server (the ``aws``, ``emr_sim`` and ``sim`` fixtures
 all do); ``slow`` and ``mrjob`` are set in the modules themselves. The
 fast tier is ``python -m pytest -m "not slow and not sim"``."""
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,16 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session):
+    """Tests send Ctrl-C (SIGINT) to the jobs they start and expect what a
+    user at a terminal sees. A shell without job control starts background
+    commands (``pytest ... &``, scripts, schedulers) with SIGINT ignored, and
+    the jobs would inherit that and never see the signal: give this process
+    Python's own handler, so every job it starts gets the default back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
