@@ -1,0 +1,78 @@
+"""A Spark step of the job's own, in task mode: ``job.py --step-num=N
+--spark INPUT OUTPUT``.
+
+``spark-submit`` starts the job file this way (on this machine or as a
+cluster's driver), and the job's Spark function (``spark()`` or the
+function a :class:`~streamr.step.SparkStep` names) is called with the two
+paths. The function makes its own SparkContext, so this module needs no
+Spark: it only finds the function and turns a failure into what the
+runner that started ``spark-submit`` reads back.
+
+This module runs inside tasks: standard library only, importable on 3.9.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from streamr.engine.tracebacks import user_traceback
+from streamr.errors import StreamrError, UsageError
+from streamr.step import SparkStep
+
+__all__ = ["SPARK_FAILURE_MARKER", "run_spark_task", "spark_function"]
+
+#: the line a failed Spark program writes last on stderr, followed by a JSON
+#: object (``reason``, ``step_num``, ``num_steps``); the code that runs
+#: ``spark-submit`` looks for it (``streamr.runners.spark.submit`` has the
+#: same marker, and a test keeps the two equal)
+SPARK_FAILURE_MARKER = "streamr-spark-failure: "
+
+
+def spark_function(job, step_num: int):
+    """The Spark function of step *step_num* of *job*, after checking that
+    the step is a :class:`~streamr.step.SparkStep` and that the job was
+    given exactly an input and an output path."""
+    steps = job.steps()
+    if not 0 <= step_num < len(steps):
+        raise UsageError("--step-num=%d: the job has %d step(s)" % (step_num, len(steps)))
+    step = steps[step_num]
+    if not isinstance(step, SparkStep):
+        raise UsageError("step %d is not a Spark step of the job's own (it is %s); --spark"
+                         " runs only those" % (step_num + 1, type(step).__name__))
+    if len(job.options.args) != 2:
+        raise UsageError("--spark takes an input and an output path, got %d argument(s)"
+                         % len(job.options.args))
+    return step.spark
+
+
+def run_spark_task(job) -> None:
+    """Run the Spark function of the step ``--step-num`` names. When it
+    raises, write the job's own traceback and the failure line, and exit
+    with status 1."""
+    step_num = job.options.step_num
+    try:
+        job.run_spark(step_num)
+    except StreamrError as exc:
+        _fail(job, step_num, str(exc), None)
+    except Exception as exc:
+        reason = "the Spark code of step %d raised %s" % (step_num + 1, _one_line(exc))
+        _fail(job, step_num, reason, user_traceback(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return type(exc).__name__ + (": " + text[0] if text else "")
+
+
+def _fail(job, step_num: int, reason: str, traceback_text: str | None) -> None:
+    try:
+        num_steps = len(job.steps())
+    except Exception:  # the steps were read once already; this is only a count
+        num_steps = None
+    if traceback_text:
+        sys.stderr.write(traceback_text)
+    sys.stderr.write("%s%s\n" % (SPARK_FAILURE_MARKER, json.dumps(
+        {"reason": reason, "step_num": step_num, "num_steps": num_steps})))
+    sys.stderr.flush()
+    sys.exit(1)
