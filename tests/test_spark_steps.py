@@ -11,6 +11,7 @@ things), and the EMR ones ``sim``."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -37,7 +38,7 @@ from streamr.step import (
     SparkStep,
 )
 from tests.support.emr import keys, put
-from tests.support.jobs import FAST, REPO, ROOT, ok, run_job
+from tests.support.jobs import FAST, REPO, ROOT, run_job
 from tests.support.mrjob_examples import streamr_copy
 
 SPARK_JOBS = REPO / "tests" / "jobs" / "spark"
@@ -57,9 +58,8 @@ def spark_pairs(parts) -> Counter:
     found: Counter = Counter()
     for part in parts:
         for line in part.decode().splitlines():
-            match = re.fullmatch(r"\('(.*)', (\d+)\)", line)
-            assert match, line
-            found[match.group(1)] += int(match.group(2))
+            word, count = ast.literal_eval(line)
+            found[word] += count
     return found
 
 
