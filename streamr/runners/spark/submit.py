@@ -267,6 +267,7 @@ def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
     if status == 0:
         return
     said, traceback_text = failure_from_output(lines)
+    traceback_text = said.get("details") or traceback_text
     reason = said.get("reason")
     if said.get("step_num") is not None:
         step_num, num_steps = said["step_num"], said.get("num_steps", num_steps)
