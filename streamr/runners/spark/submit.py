@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ FAILURE_MARKER = "streamr-spark-failure: "
 
 # how many lines of spark-submit's output are kept to look for the cause
 _KEPT_LINES = 5000
+_PROGRESS = re.compile(r" (WARN|ERROR) | finished in \d+ ms|^streamr")
 
 
 def pyspark_home() -> str | None:
@@ -194,7 +196,10 @@ class _Output:
             self.lines.append(line)
             if len(self.lines) > _KEPT_LINES * 2:
                 del self.lines[:-_KEPT_LINES]
-            log.info("%s%s", self._prefix, line)
+            # Spark's own chatter is for -v; finished stages and jobs, and
+            # warnings and errors, are the progress a user wants to see
+            level = logging.INFO if _PROGRESS.search(line) else logging.DEBUG
+            log.log(level, "%s%s", self._prefix, line)
 
     def join(self) -> list[str]:
         self._thread.join()
@@ -267,6 +272,7 @@ def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
     if status == 0:
         return
     said, traceback_text = failure_from_output(lines)
+    traceback_text = said.get("details") or traceback_text
     reason = said.get("reason")
     if said.get("step_num") is not None:
         step_num, num_steps = said["step_num"], said.get("num_steps", num_steps)
