@@ -192,8 +192,11 @@ def test_a_failing_spark_function_shows_its_traceback_and_the_failure_line(tmp_p
     last = err.splitlines()[-1]
     assert last.startswith(SPARK_FAILURE_MARKER)
     said = json.loads(last[len(SPARK_FAILURE_MARKER):])
+    details = said.pop("details")
     assert said == {"reason": "the Spark code of step 1 raised ValueError: no such table: in",
                     "step_num": 0, "num_steps": 1}
+    assert details.startswith("Traceback (most recent call last):")
+    assert details.endswith("ValueError: no such table: in")
 
 
 def test_the_failure_marker_is_the_one_spark_submit_output_is_read_for():
@@ -236,7 +239,7 @@ def test_an_emr_spark_step_is_command_runner_spark_submit_on_yarn():
                          task_args=["--min-count", "2"])
     step = spark_step({"type": "spark", "jobconf": {}, "spark_args": ["--num-executors", "3"]},
                       0, plan, opts={"cmdenv": {"TZ": "UTC", "API_SECRET": "x"},
-                                     "spark_args": ["--driver-memory", "2g"]},
+                                     "spark_args": ["--driver-memory 2g"]},
                       script_uri="s3://b/files/mr_x.py", app_uri=None,
                       inputs=["s3://in/a", "s3://in/b"], output="s3://out/",
                       jobconf={"mapreduce.job.reduces": "2"})

@@ -23,7 +23,8 @@ from streamr.step import SparkStep
 __all__ = ["SPARK_FAILURE_MARKER", "run_spark_task", "spark_function"]
 
 #: the line a failed Spark program writes last on stderr, followed by a JSON
-#: object (``reason``, ``step_num``, ``num_steps``); the code that runs
+#: object (``reason``, ``step_num``, ``num_steps``, and ``details``: the
+#: job's traceback); the code that runs
 #: ``spark-submit`` looks for it (``streamr.runners.spark.submit`` has the
 #: same marker, and a test keeps the two equal)
 SPARK_FAILURE_MARKER = "streamr-spark-failure: "
@@ -72,7 +73,9 @@ def _fail(job, step_num: int, reason: str, traceback_text: str | None) -> None:
         num_steps = None
     if traceback_text:
         sys.stderr.write(traceback_text)
-    sys.stderr.write("%s%s\n" % (SPARK_FAILURE_MARKER, json.dumps(
-        {"reason": reason, "step_num": step_num, "num_steps": num_steps})))
+    said = {"reason": reason, "step_num": step_num, "num_steps": num_steps}
+    if traceback_text:
+        said["details"] = traceback_text.rstrip("\n")
+    sys.stderr.write("%s%s\n" % (SPARK_FAILURE_MARKER, json.dumps(said)))
     sys.stderr.flush()
     sys.exit(1)

@@ -27,6 +27,7 @@ from streamr.runners.spark.steps import (
     executor_env_conf,
     spark_step_app,
     step_spark_args,
+    submit_options,
     uses_python,
 )
 
@@ -87,8 +88,8 @@ def spark_step(desc: dict, step_num: int, plan: StreamingPlan, *, opts: dict, sc
     archives = ["%s#%s" % pair for pair in plan.archives]
     confs = _driver_and_executor_env(opts)
     confs.update(jobconf)
-    submit_opts = dict(opts, spark_submit_bin="spark-submit", spark_master="yarn",
-                       spark_deploy_mode=opts.get("spark_deploy_mode") or "cluster")
+    submit_opts = submit_options(opts, spark_submit_bin="spark-submit", spark_master="yarn",
+                                 spark_deploy_mode=opts.get("spark_deploy_mode") or "cluster")
     argv = spark_submit_argv(
         submit_opts, app=app, app_args=app_args, main_class=main_class,
         py_files=streamr_zip if uses_python(desc) else (), files=files, archives=archives,

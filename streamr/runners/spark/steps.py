@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 
 import streamr
@@ -109,6 +110,15 @@ def step_spark_args(desc: dict) -> list:
     return list(spark_args)
 
 
+def submit_options(opts: dict, **overrides) -> dict:
+    """*opts* as :func:`~streamr.runners.spark.submit.spark_submit_argv`
+    takes them: each ``spark_args`` value split as a shell splits it
+    (``--spark-arg='--executor-memory 2g'``, as mrjob takes it, and as the
+    Spark runner reads it), then *overrides*."""
+    words = [word for value in opts.get("spark_args") or [] for word in shlex.split(value)]
+    return dict(opts, spark_args=words, **overrides)
+
+
 def executor_env_conf(cmdenv: dict | None) -> dict:
     """The ``cmdenv`` option as Spark properties that give every executor
     those environment variables (the driver gets them from its own
@@ -135,7 +145,7 @@ def submit_here(opts: dict, desc: dict, step_num: int, num_steps: int, *, script
     confs = executor_env_conf(opts.get("cmdenv"))
     confs.update(jobconf)
     argv = submit.spark_submit_argv(
-        opts, app=app, app_args=app_args, main_class=main_class,
+        submit_options(opts), app=app, app_args=app_args, main_class=main_class,
         py_files=[submit.zip_streamr(tmp_dir)] if uses_python(desc) else (),
         jobconf=confs, extra_spark_args=step_spark_args(desc))
     env = dict(os.environ)
