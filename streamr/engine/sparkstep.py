@@ -14,7 +14,9 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 
 from streamr.engine.tracebacks import user_traceback
 from streamr.errors import StreamrError, UsageError
@@ -28,6 +30,10 @@ __all__ = ["SPARK_FAILURE_MARKER", "run_spark_task", "spark_function"]
 #: ``spark-submit`` looks for it (``streamr.runners.spark.submit`` has the
 #: same marker, and a test keeps the two equal)
 SPARK_FAILURE_MARKER = "streamr-spark-failure: "
+
+_TRACEBACK_HEAD = "Traceback (most recent call last):"
+# frames of Spark's own Python code, and of its bridge to Java
+_SPARK_PATH_PARTS = ("pyspark", "py4j")
 
 
 def spark_function(job, step_num: int):
@@ -57,8 +63,52 @@ def run_spark_task(job) -> None:
     except StreamrError as exc:
         _fail(job, step_num, str(exc), None)
     except Exception as exc:
-        reason = "the Spark code of step %d raised %s" % (step_num + 1, _one_line(exc))
-        _fail(job, step_num, reason, user_traceback(exc))
+        worker = _worker_traceback(str(exc))
+        if worker is None:
+            reason = "the Spark code of step %d raised %s" % (step_num + 1, _one_line(exc))
+            _fail(job, step_num, reason, user_traceback(exc))
+        frames, error = worker
+        reason = "the Spark code of step %d raised %s" % (step_num + 1, error)
+        text = "".join([_TRACEBACK_HEAD + "\n"] + _driver_frames(exc) + frames + [error + "\n"])
+        _fail(job, step_num, reason, text)
+
+
+def _is_spark_code(filename: str) -> bool:
+    parts = filename.replace(os.sep, "/").split("/")
+    return any(part.startswith(_SPARK_PATH_PARTS) for part in parts)
+
+
+def _driver_frames(exc: BaseException) -> list:
+    """The frames of *exc*'s traceback in the job's own code: neither
+    streamr's nor Spark's."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    kept = [frame for frame in traceback.extract_tb(exc.__traceback__)
+            if not _is_spark_code(frame.filename)
+            and not os.path.abspath(frame.filename).startswith(package)]
+    return traceback.format_list(kept)
+
+
+def _worker_traceback(text: str):
+    """When *text* (a Spark error's message) holds the traceback of a
+    Python worker, that is where the job's code failed: its frames in the
+    job's code (formatted, Spark's own left out) and its last line (the
+    exception); else ``None``."""
+    start = text.find(_TRACEBACK_HEAD)
+    if start < 0:
+        return None
+    frames: list = []
+    keep = False
+    for line in text[start + len(_TRACEBACK_HEAD):].splitlines()[1:]:
+        if line.startswith("  File "):
+            keep = not _is_spark_code(line.split('"')[1] if '"' in line else line)
+            if keep:
+                frames.append(line + "\n")
+        elif line.startswith("    "):
+            if keep and line.strip(" ^~"):
+                frames.append(line + "\n")
+        elif line.strip():
+            return frames, line.strip()
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
