@@ -85,7 +85,9 @@ def _driver_frames(exc: BaseException) -> list:
     kept = [frame for frame in traceback.extract_tb(exc.__traceback__)
             if not _is_spark_code(frame.filename)
             and not os.path.abspath(frame.filename).startswith(package)]
-    return traceback.format_list(kept)
+    # without the ^^^ markers newer Pythons add: the worker's frames have none
+    lines = "".join(traceback.format_list(kept)).splitlines(True)
+    return [line for line in lines if line.strip(" ^~\n")]
 
 
 def _worker_traceback(text: str):
