@@ -466,3 +466,27 @@ def test_mrjobs_spark_word_count_runs_on_emr(sim, examples):
 
 def test_mrstep_is_still_streaming():
     assert MRStep(mapper=_spark).description(0)["type"] == "streaming"
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_a_spark_step_failing_on_emr_shows_the_users_traceback_from_the_drivers_log(
+        sim, tmp_path):
+    script = tmp_path / "mr_parses_numbers.py"
+    script.write_text(FAILING_IN_EXECUTORS)
+    put(sim, "s3://in-bucket/n/in.txt", b"1\n2\nthree\n")
+    proc = run_job(script, "-r", "emr", *FAST, "-o", "s3://out-bucket/n/",
+                   "s3://in-bucket/n/in.txt", timeout=600,
+                   env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    cause = err[err.index("Probable cause of failure:"):].splitlines()
+    assert cause[1:7] == [
+        "    Traceback (most recent call last):",
+        '      File "mr_parses_numbers.py", line 10, in spark',
+        "        total = sc.textFile(input_path).map(self.parse).sum()",
+        '      File "mr_parses_numbers.py", line 14, in parse',
+        "        return int(line)",
+        "    ValueError: invalid literal for int() with base 10: 'three'"], cause
+    assert "/containers/application_" in cause[7]
+    assert not [k for k in keys(sim, "s3://out-bucket/n/") if "part-" in k]
