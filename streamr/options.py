@@ -194,7 +194,7 @@ OPTIONS: tuple[Option, ...] = (
            topic="local", low=1, high=4096),
     # -- Spark ------------------------------------------------------------------------
     Option("spark_master", "str", "Spark master to run on: local[*] (this machine, in"
-           " streamr's own process), local[N], spark://HOST:PORT, yarn, k8s://...",
+           " streamr's own process), local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT",
            runners=SPARK, switches=("--spark-master",), default="local[*]", metavar="MASTER",
            topic="spark"),
     Option("spark_deploy_mode", "str", "where spark-submit starts the driver: client (this"
