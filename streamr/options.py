@@ -203,9 +203,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("spark_submit_bin", "str", "spark-submit program to submit with (default: the one"
            " bundled with pyspark, else spark-submit on PATH)", runners=SPARK,
            switches=("--spark-submit-bin",), metavar="PATH", topic="spark"),
-    Option("spark_args", "list", "extra argument for spark-submit, such as --conf or"
-           " --executor-memory (repeatable)", runners=SPARK, switches=("--spark-arg",),
-           metavar="ARG", topic="spark"),
+    Option("spark_args", "list", "extra arguments for spark-submit, split as a shell splits"
+           " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK,
+           switches=("--spark-args",), metavar="ARGS", topic="spark"),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"
          " (default: boto3's configured region, else us-west-2)"),
