@@ -52,6 +52,10 @@ __all__ = [
 SUBPROCESS_RUNNERS = frozenset({"local", "emr", "spark"})
 EMR = frozenset({"emr"})
 SPARK = frozenset({"spark"})
+# runners that run Spark steps (SparkStep and friends) with spark-submit on
+# this machine, and the ones that pass spark-submit arguments on
+SPARK_HERE = frozenset({"inline", "local", "spark"})
+SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "spark"})
 
 #: topics that group options in the reference docs, in the order shown
 TOPICS = {
@@ -195,16 +199,17 @@ OPTIONS: tuple[Option, ...] = (
     # -- Spark ------------------------------------------------------------------------
     Option("spark_master", "str", "Spark master to run on: local[*] (this machine, in"
            " streamr's own process), local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT",
-           runners=SPARK, switches=("--spark-master",), default="local[*]", metavar="MASTER",
+           runners=SPARK_HERE, switches=("--spark-master",), default="local[*]",
+           metavar="MASTER",
            topic="spark"),
     Option("spark_deploy_mode", "str", "where spark-submit starts the driver: client (this"
-           " machine) or cluster", runners=SPARK, switches=("--spark-deploy-mode",),
+           " machine) or cluster", runners=SPARK | EMR, switches=("--spark-deploy-mode",),
            choices=("client", "cluster"), metavar="MODE", topic="spark"),
     Option("spark_submit_bin", "str", "spark-submit program to submit with (default: the one"
-           " bundled with pyspark, else spark-submit on PATH)", runners=SPARK,
+           " bundled with pyspark, else spark-submit on PATH)", runners=SPARK_HERE,
            switches=("--spark-submit-bin",), metavar="PATH", topic="spark"),
     Option("spark_args", "list", "extra arguments for spark-submit, split as a shell splits"
-           " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK,
+           " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK_ANYWHERE,
            switches=("--spark-args",), metavar="ARGS", topic="spark"),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"

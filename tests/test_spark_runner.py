@@ -172,3 +172,19 @@ def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
     assert "ZeroDivisionError: boom line seen" in error.details
     assert "py4j" not in error.details.lower()
     assert not (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
+    from tests.jobs.spark.mr_spark_mix import MRSparkMix
+
+    data = write(tmp_path, "in.txt", TEXT)
+    local_report, spark_report = tmp_path / "local-report", tmp_path / "spark-report"
+    run(MRSparkMix, "local", tmp_path / "local", [data],
+        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % local_report])
+    run(MRSparkMix, "spark", tmp_path / "spark", [data],
+        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % spark_report])
+    local, spark = output_files(tmp_path / "local"), output_files(tmp_path / "spark")
+    assert any(local.values())
+    assert spark == local
+    # the Spark step got its own spark_args under both runners
+    assert spark_report.read_text() == local_report.read_text() == "parallelism=3\n"
