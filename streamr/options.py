@@ -198,8 +198,9 @@ OPTIONS: tuple[Option, ...] = (
            topic="local", low=1, high=4096),
     # -- Spark ------------------------------------------------------------------------
     Option("spark_master", "str", "Spark master to run on: local[*] (this machine, in"
-           " streamr's own process), local[N], spark://HOST:PORT, yarn, k8s://...",
-           runners=SPARK_HERE, switches=("--spark-master",), default="local[*]", metavar="MASTER",
+           " streamr's own process), local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT",
+           runners=SPARK_HERE, switches=("--spark-master",), default="local[*]",
+           metavar="MASTER",
            topic="spark"),
     Option("spark_deploy_mode", "str", "where spark-submit starts the driver: client (this"
            " machine) or cluster", runners=SPARK | EMR, switches=("--spark-deploy-mode",),
@@ -207,9 +208,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("spark_submit_bin", "str", "spark-submit program to submit with (default: the one"
            " bundled with pyspark, else spark-submit on PATH)", runners=SPARK_HERE,
            switches=("--spark-submit-bin",), metavar="PATH", topic="spark"),
-    Option("spark_args", "list", "extra argument for spark-submit, such as --conf or"
-           " --executor-memory (repeatable)", runners=SPARK_ANYWHERE, switches=("--spark-arg",),
-           metavar="ARG", topic="spark"),
+    Option("spark_args", "list", "extra arguments for spark-submit, split as a shell splits"
+           " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK_ANYWHERE,
+           switches=("--spark-args",), metavar="ARGS", topic="spark"),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"
          " (default: boto3's configured region, else us-west-2)"),

@@ -90,7 +90,7 @@ class StandaloneCluster:
                                      % (proc.returncode, self.log_dir))
         try:
             workers = self.state().get("workers") or []
-        except OSError:
+        except (OSError, ValueError):  # not listening yet, or answering with nothing yet
             return False
         return any(worker.get("state") == "ALIVE" for worker in workers)
 

@@ -7,7 +7,8 @@ splits and key ranges) and so writes the bytes ``-r local`` writes. A
 process on a ``SparkSession`` (one already running, as in tests, is used
 and left running); any other master gets it through ``spark-submit``.
 Steps that are Spark programs themselves (``SparkStep``, ``SparkJarStep``,
-``SparkScriptStep``) are submitted as they are.
+``SparkScriptStep``) are submitted as they are, on the same master, the
+way the local runner submits them (:mod:`streamr.runners.spark.steps`).
 
 Input files are found and fetched (S3, stdin) as the local runner does;
 the last step's part files are published by the shared runner code.
@@ -25,6 +26,7 @@ import sys
 import streamr
 from streamr.errors import UsageError
 from streamr.runners.local import LocalRunner
+from streamr.runners.spark.steps import step_spark_args
 from streamr.runners.spark.submit import (
     INSTALL_HINT,
     check_java,
@@ -57,6 +59,9 @@ class SparkMRJobRunner(LocalRunner):
         if not self._script:
             raise UsageError("the spark runner needs the job's script file")
         self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
+        for desc in self._steps:
+            if desc.get("type") in SPARK_STEP_TYPES:
+                step_spark_args(desc)  # a bad one fails before any work
         self._warn_about_task_failure_percent()
         if pyspark_home() is None:
             raise UsageError("the spark runner needs pyspark, which is not installed"
@@ -93,6 +98,7 @@ class SparkMRJobRunner(LocalRunner):
 
         self._plan_working_dir()
         tmp = self._tmp_dir()
+        self._archive_cache = os.path.join(tmp, "archives")
         self._check_output_dir()
         staging = self._staging_dir()
         try:
@@ -102,7 +108,9 @@ class SparkMRJobRunner(LocalRunner):
                     tmp, "step-%d-output" % last)
                 os.makedirs(out_dir, exist_ok=True)
                 if self._steps[first].get("type") in SPARK_STEP_TYPES:
-                    files = self._run_spark_step(first, files, out_dir)
+                    # submitted as it is, on this runner's master (the
+                    # local runner's way, which reads spark_master)
+                    files = self._run_spark_step(first, self._steps[first], files, out_dir)
                 else:
                     files = self._run_streaming(first, last, files, out_dir)
                 for step_num in range(first, last + 1):
@@ -181,32 +189,6 @@ class SparkMRJobRunner(LocalRunner):
                          step_num=first, num_steps=len(self._steps))
         with open(result_path, encoding="utf_8") as handle:
             return json.load(handle)
-
-    def _run_spark_step(self, step_num: int, files: list, out_dir: str) -> list:
-        """Submit a Spark step (a script, a jar, or the job's own ``spark()``
-        method) with its input and output, as it is."""
-        from streamr.runners.spark.steps import spark_step_app  # the job types' own module
-
-        desc = self._steps[step_num]
-        inputs = [label if "://" in label else path for path, label in files]
-        output = out_dir
-        app, main_class, app_args = spark_step_app(
-            desc, step_num, script=os.path.abspath(self._script), input_uris=inputs,
-            output_uri=output, generic_args=self._task_args_base())
-        jobconf = self._step_jobconf(desc)
-        argv = spark_submit_argv(
-            self._submit_opts(), app=app, app_args=app_args, main_class=main_class,
-            py_files=[zip_streamr(self._tmp_dir()), os.path.abspath(self._script)],
-            files=[path for kind, path, _ in self._working_dir.entries() if kind == "file"],
-            archives=[path for kind, path, _ in self._working_dir.entries()
-                      if kind == "archive"],
-            jobconf=dict(self._spark_conf(), **jobconf),
-            extra_spark_args=list(desc.get("spark_args") or []))
-        run_spark_submit(argv, env=self._submit_env(), log_prefix="spark: ",
-                         step_num=step_num, num_steps=len(self._steps))
-        names = sorted(name for name in os.listdir(out_dir) if name.startswith("part-"))
-        return [(os.path.join(out_dir, name), "output of step %d" % (step_num + 1))
-                for name in names]
 
     # --- Spark itself --------------------------------------------------------------------
 

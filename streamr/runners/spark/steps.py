@@ -113,7 +113,7 @@ def step_spark_args(desc: dict) -> list:
 def submit_options(opts: dict, **overrides) -> dict:
     """*opts* as :func:`~streamr.runners.spark.submit.spark_submit_argv`
     takes them: each ``spark_args`` value split as a shell splits it
-    (``--spark-arg='--executor-memory 2g'``, as mrjob takes it, and as the
+    (``--spark-args='--executor-memory 2g'``, as mrjob takes it, and as the
     Spark runner reads it), then *overrides*."""
     words = [word for value in opts.get("spark_args") or [] for word in shlex.split(value)]
     return dict(opts, spark_args=words, **overrides)

@@ -226,21 +226,33 @@ def failure_from_output(lines: Sequence[str]) -> tuple[dict, str | None]:
 def _user_traceback(lines: Sequence[str]) -> str | None:
     starts = [num for num, line in enumerate(lines) if "Traceback (most recent call last):" in line]
     best = None
-    for start in starts:
-        head = lines[start]
-        text = [head[head.index("Traceback"):]] + list(lines[start + 1:])
-        found = find_python_traceback(text)
+    for begin, end in zip(starts, starts[1:] + [len(lines)]):
+        head = lines[begin]
+        found = find_python_traceback([head[head.index("Traceback"):], *lines[begin + 1:end]])
         if not found:
             continue
         if any("py4j" in line for line in found):
             # the driver's view of a Java call that failed: the cause is
-            # a worker's traceback further in, or nowhere
+            # a worker's traceback, or nowhere
             best = best or found
             continue
         best = found
-    if best is None:
-        return None
-    return "\n".join(best)
+    return None if best is None else "\n".join(_without_spark_frames(best))
+
+
+def _without_spark_frames(lines: list) -> list:
+    """A traceback's lines less the frames in pyspark's own files (the
+    worker that called the job's code), which say nothing to its author."""
+    kept: list = []
+    skipping = False
+    for line in lines:
+        if line.startswith("  File "):
+            skipping = "/pyspark/" in line or "pyspark.zip" in line
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return kept
 
 
 def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,

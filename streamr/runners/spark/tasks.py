@@ -25,22 +25,17 @@ from streamr.engine.sortedruns import RunWriter, read_index
 from streamr.runners.task_stderr import counters_from_stderr, skip_reports, task_end
 from streamr.runners.workdir import WorkingDir
 
-__all__ = ["CountersParam", "TaskFailed", "run_map_partition", "run_reduce_partition",
+__all__ = ["CountersParam", "run_map_partition", "run_reduce_partition",
            "task_failure"]
 
-#: what a failed task's exception message starts with; the rest is JSON
+#: what a failed task's error message starts with; the rest is JSON
 #: (reason, details, step_num, num_steps) that the driver reads back out of
 #: the exception Spark wraps it in
 FAILURE_PREFIX = "streamr-spark-task-failed:"
 
 
-class TaskFailed(Exception):
-    """A task's process failed: its message is :data:`FAILURE_PREFIX` and
-    JSON naming the step and the task, with the job's traceback."""
-
-
 def task_failure(text: str) -> dict | None:
-    """The JSON a :class:`TaskFailed` carried, found in *text* (the message
+    """The JSON a failed task's error carried, found in *text* (the message
     of the exception Spark raised on the driver), or ``None``."""
     at = text.find(FAILURE_PREFIX)
     if at < 0:
@@ -131,7 +126,8 @@ def _run_task(plan: dict, step_num: int, kind: str, num: int, spec: dict,
               split: dict | None, extra: list, where: str | None, counters) -> str:
     """Run one task's process; add its counters to *counters*; return its
     directory and the reports of records it skipped. Raises
-    :class:`TaskFailed` when it fails."""
+    ``RuntimeError`` (:data:`FAILURE_PREFIX` and JSON naming the step,
+    the task and the job's traceback) when it fails."""
     step = plan["steps"][step_num]
     attempt = _attempt()
     task_dir = os.path.join(plan["tmp_dir"], "step-%d" % step_num, "%s-%05d-%d" % (
@@ -164,7 +160,8 @@ def _run_task(plan: dict, step_num: int, kind: str, num: int, spec: dict,
         text += " failed (exit status %s)" % status
         if end.message:
             text += ": " + end.message
-        raise TaskFailed(FAILURE_PREFIX + " " + json.dumps({
+        # only this text crosses back to the driver, inside Spark's own error
+        raise RuntimeError(FAILURE_PREFIX + " " + json.dumps({
             "reason": text, "details": end.details, "step_num": step_num,
             "num_steps": plan["num_steps"]}))
     return task_dir, skip_reports(stderr_path)
