@@ -306,6 +306,61 @@ def test_no_java_is_one_line_before_anything_runs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+NO_PYSPARK = '''
+import sys
+
+
+class _NoPyspark:
+    """pyspark is not installed, as far as this process can tell."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyspark" or name.startswith("pyspark."):
+            raise ModuleNotFoundError("No module named %r" % name)
+        return None
+
+
+sys.meta_path.insert(0, _NoPyspark())
+'''
+
+
+def test_no_pyspark_is_one_line_naming_the_extra_before_anything_runs(tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(NO_PYSPARK)
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    env = dict(os.environ, PATH=str(empty_bin), PYTHONPATH=os.pathsep.join([str(hide), ROOT]))
+    proc = subprocess.run(
+        [sys.executable, str(SPARK_JOBS / "mr_spark_mix.py"), "-r", "inline", "--no-conf",
+         "-o", str(tmp_path / "out"), str(tmp_path / "in.txt")],
+        capture_output=True, env=env, cwd=str(tmp_path), timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "pip install 'streamr[spark]'" in lines[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_runner_that_runs_no_spark_steps_refuses_them_in_one_line():
+    from streamr.runners.base import MRJobRunner
+
+    class StreamingOnly(MRJobRunner):
+        alias = "inline"  # its options; it runs streaming steps only
+
+        def _check_options(self):
+            self._check_step_types()
+
+        def _run(self):
+            raise AssertionError("never reached")
+
+    runner = StreamingOnly(steps=[{"type": "streaming", "mapper": {"type": "script"}},
+                                  SparkStep(_spark).description(1)], conf_paths=[])
+    with pytest.raises(UsageError) as caught:
+        runner.run()
+    assert str(caught.value) == ("step 2 is a spark step; the inline runner runs only"
+                                 " streaming steps (try -r emr)")
+
+
 # --- running them: inline and local, with a local master ------------------------------------
 
 @pytest.fixture(scope="module")
