@@ -545,3 +545,14 @@ def test_a_spark_step_failing_on_emr_shows_the_users_traceback_from_the_drivers_
         "    ValueError: invalid literal for int() with base 10: 'three'"], cause
     assert "/containers/application_" in cause[7]
     assert not [k for k in keys(sim, "s3://out-bucket/n/") if "part-" in k]
+
+
+def test_the_local_runners_refuse_a_jar_step_naming_what_they_run(tmp_path):
+    from streamr.runners.local import LocalRunner
+
+    runner = LocalRunner(mr_job_script=str(SPARK_JOBS / "mr_spark_mix.py"), conf_paths=[],
+                         steps=[{"type": "jar", "jar": "x.jar", "args": []}])
+    with pytest.raises(UsageError) as caught:
+        runner.run()
+    assert str(caught.value) == ("step 1 is a jar step; the local runner runs only streaming,"
+                                 " spark, spark_jar and spark_script steps (try -r emr)")
