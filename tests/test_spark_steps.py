@@ -382,10 +382,12 @@ def _run_example(examples, script, runner, out, *args):
 @pytest.mark.slow
 @pytest.mark.mrjob
 def test_mrjobs_spark_word_count_runs_inline(examples, tmp_path):
-    proc = _run_example(examples, "mr_spark_wordcount.py", "inline", tmp_path / "out")
+    proc = _run_example(examples, "mr_spark_wordcount.py", "inline", tmp_path / "out",
+                        "--spark-master", "local[1]")
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
     assert (tmp_path / "out" / "_SUCCESS").exists()
+    assert "running step 1 of 1 on Spark (local[1])" in proc.stderr.decode()
 
 
 @pytest.mark.slow
