@@ -558,3 +558,22 @@ def test_the_local_runners_refuse_a_jar_step_naming_what_they_run(tmp_path):
         runner.run()
     assert str(caught.value) == ("step 1 is a jar step; the local runner runs only streaming,"
                                  " spark, spark_jar and spark_script steps (try -r emr)")
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_a_named_cluster_without_spark_is_refused_in_one_line(sim, tmp_path):
+    from tests.support.emr import streamr
+
+    created = streamr("create-cluster", "--no-conf", "--no-bootstrap-python")
+    assert created.exit_code == 0, created.output
+    cluster_id = created.stdout.strip()
+    put(sim, "s3://in-bucket/mix/in.txt", TEXT)
+    proc = run_job(SPARK_JOBS / "mr_spark_mix.py", "-r", "emr", *FAST, "-q",
+                   "--cluster-id", cluster_id, "s3://in-bucket/mix/")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "mr_spark_mix.py: error: cluster %s has no Spark (its applications: Hadoop), and the"
+        " job has Spark steps; start a cluster with --application Spark, or leave out"
+        " --cluster-id" % cluster_id]
+    assert sim.client("emr").list_steps(ClusterId=cluster_id)["Steps"] == []
