@@ -460,6 +460,16 @@ if __name__ == "__main__":
 
 
 @pytest.mark.slow
+def test_a_spark_jar_step_runs_its_main_class_on_the_local_runner(tmp_path):
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    out = tmp_path / "out"
+    proc = run_job(SPARK_JOBS / "mr_spark_jar.py", "-r", "local", "--no-conf", "-o", out,
+                   tmp_path / "in.txt", timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    assert sorted(b"".join(parts_of(out)).splitlines()) == sorted(TEXT.upper().splitlines())
+
+
+@pytest.mark.slow
 def test_a_spark_step_failing_in_executors_shows_the_users_traceback_and_exits_1(tmp_path):
     script = tmp_path / "mr_parses_numbers.py"
     script.write_text(FAILING_IN_EXECUTORS)
