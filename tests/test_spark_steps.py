@@ -7,7 +7,8 @@ in one job.
 
 The fast tests need no Spark; the ones that run ``spark-submit`` are
 ``slow`` (each run starts a JVM: they are few, and each checks several
-things), and the EMR ones ``sim``."""
+things), and the EMR ones ``sim``. Each of mrjob's Spark examples runs on
+one runner, and each runner runs one of them."""
 
 from __future__ import annotations
 
@@ -388,14 +389,6 @@ def test_mrjobs_spark_word_count_runs_inline(examples, tmp_path):
     assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert "running step 1 of 1 on Spark (local[1])" in proc.stderr.decode()
-
-
-@pytest.mark.slow
-@pytest.mark.mrjob
-def test_mrjobs_spark_script_word_count_runs_inline(examples, tmp_path):
-    proc = _run_example(examples, "mr_spark_wordcount_script.py", "inline", tmp_path / "out")
-    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
 
 
 @pytest.mark.slow
