@@ -9,6 +9,8 @@ import importlib.util
 import os
 import re
 import sys
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +25,6 @@ from tests.jobs.mr_features import (
     MRTwoStepMax,
 )
 from tests.jobs.mr_local_jobs import (
-    MRCmdReducer,
     MRFiltersAndCmdCombiner,
     MRKeyValues,
     MRWordSum,
@@ -145,11 +146,11 @@ def test_mapper_raw(spark, tmp_path):
                                           write(tmp_path, "two.txt", b"bb\n" * 7)])
 
 
-def test_counters(spark, tmp_path):
-    local = run(MRCounting, "local", tmp_path / "local", [write(tmp_path, "t.txt", TEXT)])
-    counted = run(MRCounting, "spark", tmp_path / "spark", [write(tmp_path, "t.txt", TEXT)])
-    assert counted == local
-    assert counted[0]["lines"]["seen; all"] == 300
+def test_counters_are_added_up_over_tasks(spark, tmp_path):
+    counters = run(MRCounting, "spark", tmp_path / "spark", [write(tmp_path, "t.txt", TEXT)],
+                   ["-D", "%s=2000" % MAXSIZE])
+    # every map task counted its lines; the one key was reduced once
+    assert counters == [{"lines": {"seen; all": 300}, "keys": {"reduced": 2}}]
 
 
 def test_shell_commands_and_pre_filters(spark, tmp_path):
@@ -157,7 +158,6 @@ def test_shell_commands_and_pre_filters(spark, tmp_path):
     files = same_as_local(tmp_path, MRFiltersAndCmdCombiner, inputs)
     text = b"".join(files.values())
     assert b'"skip"' not in text and b'"drop"' not in text and b'"alpha"' in text
-    same_as_local(tmp_path / "cmd-reducer", MRCmdReducer, inputs)
 
 
 def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
@@ -177,14 +177,17 @@ def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
 def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
     from tests.jobs.spark.mr_spark_mix import MRSparkMix
 
-    data = write(tmp_path, "in.txt", TEXT)
-    local_report, spark_report = tmp_path / "local-report", tmp_path / "spark-report"
-    run(MRSparkMix, "local", tmp_path / "local", [data],
-        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % local_report])
-    run(MRSparkMix, "spark", tmp_path / "spark", [data],
-        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % spark_report])
-    local, spark = output_files(tmp_path / "local"), output_files(tmp_path / "spark")
-    assert any(local.values())
-    assert spark == local
-    # the Spark step got its own spark_args under both runners
-    assert spark_report.read_text() == local_report.read_text() == "parallelism=3\n"
+    report = tmp_path / "report"
+    run(MRSparkMix, "spark", tmp_path / "spark", [write(tmp_path, "in.txt", TEXT)],
+        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report])
+    # what the four steps make of TEXT: words counted at least twice, less
+    # the stop words, upper-cased, sorted as encoded keys
+    stop = (Path(JOBS) / "spark" / "mix_stop_words.txt").read_text().split()
+    counts = Counter(TEXT.decode().split())
+    expected = b"".join(b'"%s"\t%d\n' % (word.upper().encode(), count)
+                        for word, count in sorted(counts.items())
+                        if count >= 2 and word not in stop)
+    assert b"".join(data for name, data in output_files(tmp_path / "spark").items()
+                    if name.startswith("part-")) == expected
+    # the Spark step was submitted with its own spark_args
+    assert report.read_text() == "parallelism=3\n"
