@@ -203,12 +203,37 @@ class SparkMRJobRunner(LocalRunner):
 
     def _spark_conf(self) -> dict:
         """Spark properties every run sets: a failed task is retried as
-        many times as Hadoop would (``mapreduce.*.maxattempts``)."""
+        many times as Hadoop would (``mapreduce.*.maxattempts``), and the
+        driver logs only what the user should see (see :meth:`_log_config`)."""
         jobconf = self._step_jobconf()
         attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
                        int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
+        java_options = " ".join(filter(None, [
+            "-Dlog4j2.configurationFile=file:" + self._log_config(),
+            jobconf.get("spark.driver.extraJavaOptions")]))
         return {"spark.task.maxFailures": str(attempts),
-                "spark.ui.showConsoleProgress": "false"}
+                "spark.ui.showConsoleProgress": "false",
+                "spark.driver.extraJavaOptions": java_options}
+
+    def _log_config(self) -> str:
+        """A log4j2 configuration for Spark's driver: its start-up notes
+        and a failed task's Java stack say nothing the runner does not say
+        better (the job's own traceback), so only fatal errors are shown,
+        and warnings with ``-v``."""
+        path = os.path.join(self._tmp_dir(), "log4j2.properties")
+        if not os.path.exists(path):
+            level = "warn" if logging.getLogger("streamr").isEnabledFor(logging.DEBUG) else "fatal"
+            with open(path, "w", encoding="utf_8") as handle:
+                handle.write("\n".join([
+                    "rootLogger.level = %s" % level,
+                    "rootLogger.appenderRef.stderr.ref = stderr",
+                    "appender.console.type = Console",
+                    "appender.console.name = stderr",
+                    "appender.console.target = SYSTEM_ERR",
+                    "appender.console.layout.type = PatternLayout",
+                    "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n",
+                    ""]))
+        return path
 
     def _submit_env(self) -> dict:
         env = dict(os.environ)
@@ -236,7 +261,6 @@ class SparkMRJobRunner(LocalRunner):
             builder = builder.config(name, value)
         log.info("starting Spark (%s)", self._master)
         self._own_session = builder.getOrCreate()
-        self._own_session.sparkContext.setLogLevel("ERROR")
         return self._own_session
 
     def _stop_session(self) -> None:
