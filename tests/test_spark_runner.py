@@ -62,8 +62,9 @@ def _example(name: str):
 def run(job_class, runner: str, out_dir, inputs, args=()) -> list:
     """Run *job_class* in this process under *runner* into *out_dir*; its
     counters. Both runners plan for two cores, so their plans can match."""
+    tmp_dir = str(out_dir) + "-tmp" if "://" not in str(out_dir) else None
     argv = ["-r", runner, "--no-conf", "-o", str(out_dir), "--num-cores", "2",
-            "--local-tmp-dir", str(out_dir) + "-tmp",
+            *(["--local-tmp-dir", tmp_dir] if tmp_dir else []),
             "--cmdenv", "STREAMR_TEST_JOB=" + job_class.__name__, *map(str, args),
             *map(str, inputs)]
     job = job_class(argv).sandbox()
@@ -191,3 +192,22 @@ def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
                     if name.startswith("part-")) == expected
     # the Spark step was submitted with its own spark_args
     assert report.read_text() == "parallelism=3\n"
+
+
+def test_inputs_and_output_on_s3(spark, aws, tmp_path):
+    # S3 is read and written as the local runner reads and writes it (Spark's
+    # own s3a filesystem needs jars pyspark does not ship)
+    aws.bucket("spark-in")
+    aws.bucket("spark-out")
+    aws.put("s3://spark-in/texts/a.txt", TEXT)
+    aws.put("s3://spark-in/texts/b.txt", KEYED)
+    local = tmp_path / "local"
+    run(MRWordSum, "local", local, [write(tmp_path, "a.txt", TEXT),
+                                    write(tmp_path, "b.txt", KEYED)])
+    run(MRWordSum, "spark", "s3://spark-out/counts", ["s3://spark-in/texts/"],
+        ["--s3-endpoint", aws.endpoint])
+    keys = sorted(aws.keys("s3://spark-out/counts/"))
+    assert "counts/_SUCCESS" in keys
+    got = b"".join(aws.get("s3://spark-out/" + key) for key in keys if "part-" in key)
+    assert got == b"".join(data for name, data in output_files(local).items()
+                           if name.startswith("part-"))
