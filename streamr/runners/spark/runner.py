@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -253,8 +254,9 @@ class SparkMRJobRunner(LocalRunner):
         if SparkContext._active_spark_context is not None:
             return SparkSession.builder.getOrCreate()
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = SparkSession.builder.master(self._master).appName(self._job_key)
         conf = dict(self._spark_conf())
+        builder = SparkSession.builder.master(_with_retries(
+            self._master, int(conf["spark.task.maxFailures"]))).appName(self._job_key)
         conf.update(_conf_pairs(self._spark_args()))
         conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
         for name, value in conf.items():
@@ -268,6 +270,16 @@ class SparkMRJobRunner(LocalRunner):
         if session is not None:
             self._own_session = None
             session.stop()
+
+
+def _with_retries(master: str, attempts: int) -> str:
+    """A ``local[N]`` master that tries each task *attempts* times: in
+    local mode Spark ignores ``spark.task.maxFailures`` and reads the
+    number from the master (``local[N,F]``)."""
+    match = re.fullmatch(r"local(?:\[([^\],]+)\])?", master)
+    if match is None or attempts <= 1:
+        return master
+    return "local[%s,%d]" % (match.group(1) or "1", attempts)
 
 
 def _conf_pairs(args: list) -> dict:
