@@ -9,6 +9,7 @@ import importlib.util
 import os
 import re
 import sys
+import tarfile
 from collections import Counter
 from pathlib import Path
 
@@ -132,10 +133,18 @@ def test_sort_values(spark, tmp_path):
 
 
 def test_jobconf_cmdenv_input_file_and_working_dir(spark, tmp_path):
+    shipped_dir = tmp_path / "lookup"
+    shipped_dir.mkdir()
+    (shipped_dir / "table.txt").write_text("1\n")
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(str(shipped_dir / "table.txt"), arcname="inside.txt")
     files = same_as_local(tmp_path, MREnvReport, [write(tmp_path, "in.txt", b"x\n")],
                           ["-D", "my.conf.value=seen", "--cmdenv", "STREAMR_TEST_VAR=also",
-                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py"])
+                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py",
+                           "--dirs", shipped_dir, "--archives", str(archive) + "#unpacked"])
     text = b"".join(files.values())
+    assert b'"lookup"' in text and b'"unpacked"' in text
     assert b'"my_conf"\t"seen"' in text
     assert b'"cmdenv"\t"also"' in text
     assert b'"input_file"\t"in.txt"' in text

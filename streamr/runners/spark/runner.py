@@ -164,9 +164,17 @@ class SparkMRJobRunner(LocalRunner):
                  "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
                  len(self._steps), self._master)
         if self._in_process():
+            from streamr.console import end_progress
+            from streamr.runners.progress import StepProgress
             from streamr.runners.spark.harness import run_plan
 
-            result = run_plan(plan, self._session().sparkContext)
+            def progress(step_num: int, has_reducer: bool) -> StepProgress:
+                return StepProgress(step_num, len(self._steps), has_reducer)
+
+            try:
+                result = run_plan(plan, self._session().sparkContext, progress)
+            finally:
+                end_progress()  # a failure's message starts on a line of its own
         else:
             result = self._submit_harness(plan, first)
         for num, counters in result["counters"].items():
