@@ -190,7 +190,7 @@ def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
     report = tmp_path / "report"
     run(MRSparkMix, "spark", tmp_path / "spark", [write(tmp_path, "in.txt", TEXT)],
         ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report])
-    # what the four steps make of TEXT: words counted at least twice, less
+    # what the three steps make of TEXT: words counted at least twice, less
     # the stop words, upper-cased, sorted as encoded keys
     stop = (Path(JOBS) / "spark" / "mix_stop_words.txt").read_text().split()
     counts = Counter(TEXT.decode().split())

@@ -36,13 +36,12 @@ from streamr.runners.spark.submit import (
     spark_submit_argv,
     zip_streamr,
 )
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["SparkMRJobRunner"]
 
 log = logging.getLogger(__name__)
 
-#: step types that are Spark programs of their own, submitted as they are
-SPARK_STEP_TYPES = ("spark", "spark_jar", "spark_script")
 #: what stands for a task's working directory in the environment the
 #: runner makes once per step; the harness puts each task's own in its place
 WD_MARKER = "@@STREAMR_TASK_WD@@"
