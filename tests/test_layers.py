@@ -228,3 +228,10 @@ def test_options_and_config_never_import_runners():
             if _under(candidate, [name]):
                 assert not any(_under(t, ["streamr.runners"]) for t in module.anywhere), (
                     candidate)
+
+
+def test_pyspark_is_imported_only_where_spark_runs():
+    # pyspark is an optional extra: without it every module still imports, and
+    # the Spark runner says in one line how to install it
+    for name, module in MODULES.items():
+        assert "pyspark" not in module.third_party_top_level, name

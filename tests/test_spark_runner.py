@@ -9,6 +9,9 @@ import importlib.util
 import os
 import re
 import sys
+import tarfile
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +26,6 @@ from tests.jobs.mr_features import (
     MRTwoStepMax,
 )
 from tests.jobs.mr_local_jobs import (
-    MRCmdReducer,
     MRFiltersAndCmdCombiner,
     MRKeyValues,
     MRWordSum,
@@ -61,8 +63,9 @@ def _example(name: str):
 def run(job_class, runner: str, out_dir, inputs, args=()) -> list:
     """Run *job_class* in this process under *runner* into *out_dir*; its
     counters. Both runners plan for two cores, so their plans can match."""
+    tmp_dir = str(out_dir) + "-tmp" if "://" not in str(out_dir) else None
     argv = ["-r", runner, "--no-conf", "-o", str(out_dir), "--num-cores", "2",
-            "--local-tmp-dir", str(out_dir) + "-tmp",
+            *(["--local-tmp-dir", tmp_dir] if tmp_dir else []),
             "--cmdenv", "STREAMR_TEST_JOB=" + job_class.__name__, *map(str, args),
             *map(str, inputs)]
     job = job_class(argv).sandbox()
@@ -130,10 +133,18 @@ def test_sort_values(spark, tmp_path):
 
 
 def test_jobconf_cmdenv_input_file_and_working_dir(spark, tmp_path):
+    shipped_dir = tmp_path / "lookup"
+    shipped_dir.mkdir()
+    (shipped_dir / "table.txt").write_text("1\n")
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(str(shipped_dir / "table.txt"), arcname="inside.txt")
     files = same_as_local(tmp_path, MREnvReport, [write(tmp_path, "in.txt", b"x\n")],
                           ["-D", "my.conf.value=seen", "--cmdenv", "STREAMR_TEST_VAR=also",
-                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py"])
+                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py",
+                           "--dirs", shipped_dir, "--archives", str(archive) + "#unpacked"])
     text = b"".join(files.values())
+    assert b'"lookup"' in text and b'"unpacked"' in text
     assert b'"my_conf"\t"seen"' in text
     assert b'"cmdenv"\t"also"' in text
     assert b'"input_file"\t"in.txt"' in text
@@ -145,11 +156,11 @@ def test_mapper_raw(spark, tmp_path):
                                           write(tmp_path, "two.txt", b"bb\n" * 7)])
 
 
-def test_counters(spark, tmp_path):
-    local = run(MRCounting, "local", tmp_path / "local", [write(tmp_path, "t.txt", TEXT)])
-    counted = run(MRCounting, "spark", tmp_path / "spark", [write(tmp_path, "t.txt", TEXT)])
-    assert counted == local
-    assert counted[0]["lines"]["seen; all"] == 300
+def test_counters_are_added_up_over_tasks(spark, tmp_path):
+    counters = run(MRCounting, "spark", tmp_path / "spark", [write(tmp_path, "t.txt", TEXT)],
+                   ["-D", "%s=2000" % MAXSIZE])
+    # every map task counted its lines; the one key was reduced once
+    assert counters == [{"lines": {"seen; all": 300}, "keys": {"reduced": 2}}]
 
 
 def test_shell_commands_and_pre_filters(spark, tmp_path):
@@ -157,7 +168,6 @@ def test_shell_commands_and_pre_filters(spark, tmp_path):
     files = same_as_local(tmp_path, MRFiltersAndCmdCombiner, inputs)
     text = b"".join(files.values())
     assert b'"skip"' not in text and b'"drop"' not in text and b'"alpha"' in text
-    same_as_local(tmp_path / "cmd-reducer", MRCmdReducer, inputs)
 
 
 def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
@@ -177,14 +187,36 @@ def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
 def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
     from tests.jobs.spark.mr_spark_mix import MRSparkMix
 
-    data = write(tmp_path, "in.txt", TEXT)
-    local_report, spark_report = tmp_path / "local-report", tmp_path / "spark-report"
-    run(MRSparkMix, "local", tmp_path / "local", [data],
-        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % local_report])
-    run(MRSparkMix, "spark", tmp_path / "spark", [data],
-        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % spark_report])
-    local, spark = output_files(tmp_path / "local"), output_files(tmp_path / "spark")
-    assert any(local.values())
-    assert spark == local
-    # the Spark step got its own spark_args under both runners
-    assert spark_report.read_text() == local_report.read_text() == "parallelism=3\n"
+    report = tmp_path / "report"
+    run(MRSparkMix, "spark", tmp_path / "spark", [write(tmp_path, "in.txt", TEXT)],
+        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report])
+    # what the three steps make of TEXT: words counted at least twice, less
+    # the stop words, upper-cased, sorted as encoded keys
+    stop = (Path(JOBS) / "spark" / "mix_stop_words.txt").read_text().split()
+    counts = Counter(TEXT.decode().split())
+    expected = b"".join(b'"%s"\t%d\n' % (word.upper().encode(), count)
+                        for word, count in sorted(counts.items())
+                        if count >= 2 and word not in stop)
+    assert b"".join(data for name, data in output_files(tmp_path / "spark").items()
+                    if name.startswith("part-")) == expected
+    # the Spark step was submitted with its own spark_args
+    assert report.read_text() == "parallelism=3\n"
+
+
+def test_inputs_and_output_on_s3(spark, aws, tmp_path):
+    # S3 is read and written as the local runner reads and writes it (Spark's
+    # own s3a filesystem needs jars pyspark does not ship)
+    aws.bucket("spark-in")
+    aws.bucket("spark-out")
+    aws.put("s3://spark-in/texts/a.txt", TEXT)
+    aws.put("s3://spark-in/texts/b.txt", KEYED)
+    local = tmp_path / "local"
+    run(MRWordSum, "local", local, [write(tmp_path, "a.txt", TEXT),
+                                    write(tmp_path, "b.txt", KEYED)])
+    run(MRWordSum, "spark", "s3://spark-out/counts", ["s3://spark-in/texts/"],
+        ["--s3-endpoint", aws.endpoint])
+    keys = sorted(aws.keys("s3://spark-out/counts/"))
+    assert "counts/_SUCCESS" in keys
+    got = b"".join(aws.get("s3://spark-out/" + key) for key in keys if "part-" in key)
+    assert got == b"".join(data for name, data in output_files(local).items()
+                           if name.startswith("part-"))

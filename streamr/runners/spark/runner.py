@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -35,13 +36,12 @@ from streamr.runners.spark.submit import (
     spark_submit_argv,
     zip_streamr,
 )
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["SparkMRJobRunner"]
 
 log = logging.getLogger(__name__)
 
-#: step types that are Spark programs of their own, submitted as they are
-SPARK_STEP_TYPES = ("spark", "spark_jar", "spark_script")
 #: what stands for a task's working directory in the environment the
 #: runner makes once per step; the harness puts each task's own in its place
 WD_MARKER = "@@STREAMR_TASK_WD@@"
@@ -163,9 +163,17 @@ class SparkMRJobRunner(LocalRunner):
                  "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
                  len(self._steps), self._master)
         if self._in_process():
+            from streamr.console import end_progress
+            from streamr.runners.progress import StepProgress
             from streamr.runners.spark.harness import run_plan
 
-            result = run_plan(plan, self._session().sparkContext)
+            def progress(step_num: int, has_reducer: bool) -> StepProgress:
+                return StepProgress(step_num, len(self._steps), has_reducer)
+
+            try:
+                result = run_plan(plan, self._session().sparkContext, progress)
+            finally:
+                end_progress()  # a failure's message starts on a line of its own
         else:
             result = self._submit_harness(plan, first)
         for num, counters in result["counters"].items():
@@ -203,12 +211,37 @@ class SparkMRJobRunner(LocalRunner):
 
     def _spark_conf(self) -> dict:
         """Spark properties every run sets: a failed task is retried as
-        many times as Hadoop would (``mapreduce.*.maxattempts``)."""
+        many times as Hadoop would (``mapreduce.*.maxattempts``), and the
+        driver logs only what the user should see (see :meth:`_log_config`)."""
         jobconf = self._step_jobconf()
         attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
                        int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
+        java_options = " ".join(filter(None, [
+            "-Dlog4j2.configurationFile=file:" + self._log_config(),
+            jobconf.get("spark.driver.extraJavaOptions")]))
         return {"spark.task.maxFailures": str(attempts),
-                "spark.ui.showConsoleProgress": "false"}
+                "spark.ui.showConsoleProgress": "false",
+                "spark.driver.extraJavaOptions": java_options}
+
+    def _log_config(self) -> str:
+        """A log4j2 configuration for Spark's driver: its start-up notes
+        and a failed task's Java stack say nothing the runner does not say
+        better (the job's own traceback), so only fatal errors are shown,
+        and warnings with ``-v``."""
+        path = os.path.join(self._tmp_dir(), "log4j2.properties")
+        if not os.path.exists(path):
+            level = "warn" if logging.getLogger("streamr").isEnabledFor(logging.DEBUG) else "fatal"
+            with open(path, "w", encoding="utf_8") as handle:
+                handle.write("\n".join([
+                    "rootLogger.level = %s" % level,
+                    "rootLogger.appenderRef.stderr.ref = stderr",
+                    "appender.console.type = Console",
+                    "appender.console.name = stderr",
+                    "appender.console.target = SYSTEM_ERR",
+                    "appender.console.layout.type = PatternLayout",
+                    "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n",
+                    ""]))
+        return path
 
     def _submit_env(self) -> dict:
         env = dict(os.environ)
@@ -228,15 +261,15 @@ class SparkMRJobRunner(LocalRunner):
         if SparkContext._active_spark_context is not None:
             return SparkSession.builder.getOrCreate()
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = SparkSession.builder.master(self._master).appName(self._job_key)
         conf = dict(self._spark_conf())
+        builder = SparkSession.builder.master(_with_retries(
+            self._master, int(conf["spark.task.maxFailures"]))).appName(self._job_key)
         conf.update(_conf_pairs(self._spark_args()))
         conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
         for name, value in conf.items():
             builder = builder.config(name, value)
         log.info("starting Spark (%s)", self._master)
         self._own_session = builder.getOrCreate()
-        self._own_session.sparkContext.setLogLevel("ERROR")
         return self._own_session
 
     def _stop_session(self) -> None:
@@ -244,6 +277,16 @@ class SparkMRJobRunner(LocalRunner):
         if session is not None:
             self._own_session = None
             session.stop()
+
+
+def _with_retries(master: str, attempts: int) -> str:
+    """A ``local[N]`` master that tries each task *attempts* times: in
+    local mode Spark ignores ``spark.task.maxFailures`` and reads the
+    number from the master (``local[N,F]``)."""
+    match = re.fullmatch(r"local(?:\[([^\],]+)\])?", master)
+    if match is None or attempts <= 1:
+        return master
+    return "local[%s,%d]" % (match.group(1) or "1", attempts)
 
 
 def _conf_pairs(args: list) -> dict:
