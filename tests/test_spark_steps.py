@@ -246,6 +246,18 @@ def test_the_program_and_arguments_of_each_step_type():
     assert interpolate(["x"], input_uris=[], output_uri="o", generic_args=[]) == ["x"]
 
 
+def test_files_are_shipped_only_to_executors_elsewhere(tmp_path, caplog):
+    from streamr.runners.spark.steps import shipped_files
+
+    (tmp_path / "stop_words.txt").write_text("the\n")
+    (tmp_path / "lookup").mkdir()
+    assert shipped_files(str(tmp_path), "local[*]") == []
+    assert shipped_files(str(tmp_path), None) == []
+    assert shipped_files(str(tmp_path), "spark://10.0.0.1:7077") == [
+        str(tmp_path / "stop_words.txt")]
+    assert "lookup is a directory" in caplog.text
+
+
 def test_step_spark_args_must_be_strings():
     assert step_spark_args({"spark_args": ["--a", "b"]}) == ["--a", "b"]
     assert step_spark_args({}) == []
