@@ -219,6 +219,10 @@ def test_a_python_workers_traceback_is_found_in_sparks_error():
         ['  File "/home/me/mr_job.py", line 13, in parse\n', "    return int(line)\n"],
         "ValueError: invalid literal for int() with base 10: 'x'")
     assert _worker_traceback("Py4JError: no Python here") is None
+    # a job in a directory whose name merely starts like Spark's keeps its frames
+    own = message.replace("/home/me/mr_job.py", "/home/me/pyspark_jobs/mr_job.py")
+    assert _worker_traceback(own)[0][0] == (
+        '  File "/home/me/pyspark_jobs/mr_job.py", line 13, in parse\n')
 
 
 def test_the_failure_marker_is_the_one_spark_submit_output_is_read_for():

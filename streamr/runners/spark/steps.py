@@ -25,11 +25,17 @@ from streamr.errors import UsageError
 from streamr.step import GENERIC_ARGS, INPUT, OUTPUT, SPARK_STEP_TYPES
 
 __all__ = [
+    "check_can_submit",
+    "executor_env_conf",
+    "interpolate",
     "is_spark_step",
     "move_parts",
+    "shipped_files",
     "spark_step_app",
     "step_spark_args",
     "submit_here",
+    "submit_options",
+    "uses_python",
 ]
 
 log = logging.getLogger(__name__)
