@@ -15,7 +15,6 @@ from tests.support.jobs import EXAMPLES, JOBS, run_job
 from tests.support.spark import StandaloneCluster, output_files
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
 
 TWO_STEPS = JOBS + "/mr_features.py"
 

@@ -34,7 +34,6 @@ from tests.support.jobs import EXAMPLES, JOBS
 from tests.support.spark import output_files, start_session
 
 pytestmark = pytest.mark.slow
-pyspark = pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
 
 WORDS = ["alpha", "beta", "gamma", "delta", "drop", "eps", "skip", "zeta"]
 TEXT = b"".join(b"%s %s %s\n" % (WORDS[i % 8].encode(), WORDS[i * 7 % 5].encode(),

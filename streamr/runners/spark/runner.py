@@ -68,6 +68,12 @@ class SparkMRJobRunner(LocalRunner):
                              " (install it with: %s)" % INSTALL_HINT)
         check_java()
         self._check_master()
+        if self._opts.get("spark_deploy_mode") == "cluster" and any(
+                desc.get("type") == "streaming" for desc in self._steps):
+            # the harness plans tasks over this machine's files and hands its
+            # result back in one: its driver has to run here
+            raise UsageError("spark_deploy_mode cluster runs only Spark steps; a job with"
+                             " streaming steps needs client (the default)")
 
     @property
     def _master(self) -> str:
