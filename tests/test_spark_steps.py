@@ -7,7 +7,8 @@ in one job.
 
 The fast tests need no Spark; the ones that run ``spark-submit`` are
 ``slow`` (each run starts a JVM: they are few, and each checks several
-things), and the EMR ones ``sim``."""
+things), and the EMR ones ``sim``. Each of mrjob's Spark examples runs on
+one runner, and each runner runs one of them."""
 
 from __future__ import annotations
 
@@ -218,6 +219,10 @@ def test_a_python_workers_traceback_is_found_in_sparks_error():
         ['  File "/home/me/mr_job.py", line 13, in parse\n', "    return int(line)\n"],
         "ValueError: invalid literal for int() with base 10: 'x'")
     assert _worker_traceback("Py4JError: no Python here") is None
+    # a job in a directory whose name merely starts like Spark's keeps its frames
+    own = message.replace("/home/me/mr_job.py", "/home/me/pyspark_jobs/mr_job.py")
+    assert _worker_traceback(own)[0][0] == (
+        '  File "/home/me/pyspark_jobs/mr_job.py", line 13, in parse\n')
 
 
 def test_the_failure_marker_is_the_one_spark_submit_output_is_read_for():
@@ -243,6 +248,18 @@ def test_the_program_and_arguments_of_each_step_type():
     with pytest.raises(ValueError):
         spark_step_app({"type": "streaming"}, 0, **fill)
     assert interpolate(["x"], input_uris=[], output_uri="o", generic_args=[]) == ["x"]
+
+
+def test_files_are_shipped_only_to_executors_elsewhere(tmp_path, caplog):
+    from streamr.runners.spark.steps import shipped_files
+
+    (tmp_path / "stop_words.txt").write_text("the\n")
+    (tmp_path / "lookup").mkdir()
+    assert shipped_files(str(tmp_path), "local[*]") == []
+    assert shipped_files(str(tmp_path), None) == []
+    assert shipped_files(str(tmp_path), "spark://10.0.0.1:7077") == [
+        str(tmp_path / "stop_words.txt")]
+    assert "lookup is a directory" in caplog.text
 
 
 def test_step_spark_args_must_be_strings():
@@ -388,14 +405,6 @@ def test_mrjobs_spark_word_count_runs_inline(examples, tmp_path):
     assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert "running step 1 of 1 on Spark (local[1])" in proc.stderr.decode()
-
-
-@pytest.mark.slow
-@pytest.mark.mrjob
-def test_mrjobs_spark_script_word_count_runs_inline(examples, tmp_path):
-    proc = _run_example(examples, "mr_spark_wordcount_script.py", "inline", tmp_path / "out")
-    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
 
 
 @pytest.mark.slow
