@@ -1,0 +1,41 @@
+"""Jobs for the run-history tests: a word count that can be told to fail
+in its reducer, or to wait in its mapper until a file appears (so a test
+can kill it while it runs)."""
+
+import os
+import time
+
+from streamr.job import MRJob
+
+
+class MRHistoryCount(MRJob):
+    """Counts words. ``--fail-on WORD`` makes the reducer raise on WORD;
+    ``--hold-until PATH`` makes the mapper write PATH.started and then wait
+    until PATH exists."""
+
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg("--fail-on", default="")
+        self.add_passthru_arg("--hold-until", default="")
+        self.add_passthru_arg("--api-token", default="")
+
+    def mapper(self, _, line):
+        hold = self.options.hold_until
+        if hold:
+            with open(hold + ".started", "w"):
+                pass
+            # the test kills this process: it waits for an event that never comes
+            while not os.path.exists(hold):
+                time.sleep(0.05)
+        for word in line.split():
+            self.increment_counter("words", "seen")
+            yield word, 1
+
+    def reducer(self, word, counts):
+        if word == self.options.fail_on:
+            raise ValueError("cannot count %s" % word)
+        yield word, sum(counts)
+
+
+if __name__ == "__main__":
+    MRHistoryCount.run()
