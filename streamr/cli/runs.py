@@ -22,8 +22,12 @@ from typing import Any
 
 import click
 
-from streamr.cli.switches import conf_paths_from, conf_switches, table_option_values, \
-    table_options
+from streamr.cli.switches import (
+    conf_paths_from,
+    conf_switches,
+    table_option_values,
+    table_options,
+)
 from streamr.errors import UsageError
 from streamr.history.record import STATES
 from streamr.options import OPTIONS
