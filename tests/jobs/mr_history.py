@@ -11,15 +11,18 @@ from streamr.job import MRJob
 class MRHistoryCount(MRJob):
     """Counts words. ``--fail-on WORD`` makes the reducer raise on WORD;
     ``--hold-until PATH`` makes the mapper write PATH.started and then wait
-    until PATH exists."""
+    until PATH exists; ``--interrupt`` makes it stop as Ctrl-C stops it."""
 
     def configure_args(self):
         super().configure_args()
         self.add_passthru_arg("--fail-on", default="")
         self.add_passthru_arg("--hold-until", default="")
         self.add_passthru_arg("--api-token", default="")
+        self.add_passthru_arg("--interrupt", action="store_true")
 
     def mapper(self, _, line):
+        if self.options.interrupt:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the inline runner's process
         hold = self.options.hold_until
         if hold:
             with open(hold + ".started", "w"):
