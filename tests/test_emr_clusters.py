@@ -108,7 +108,7 @@ def test_minimal_request_uses_emrs_defaults(sim):
     ok(run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
                "--no-bootstrap-python", "s3://in-bucket/text/"))
     [request] = sim.requests("RunJobFlow")
-    assert request["ReleaseLabel"] == "emr-7.1.0"
+    assert request["ReleaseLabel"] == "emr-7.14.0"
     assert request["Instances"]["InstanceGroups"] == [
         {"Name": "master", "InstanceRole": "MASTER", "InstanceType": "m5.xlarge",
          "InstanceCount": 1, "Market": "ON_DEMAND"}]
