@@ -18,6 +18,8 @@ __all__ = ["check_release_label", "nearest_labels"]
 
 #: how many labels the message suggests
 SUGGESTED = 3
+# version numbers compared (emr-6.0.0-beta2 has four)
+_WIDTH = 4
 
 _NUMBER = re.compile(r"\d+")
 
@@ -29,30 +31,41 @@ def _family(label: str) -> str:
 
 
 def _version(label: str) -> tuple:
-    return tuple(int(number) for number in _NUMBER.findall(label))
+    """The numbers of *label*'s version, padded so versions compare
+    whatever their length (``emr-7.14`` is ``emr-7.14.0``)."""
+    numbers = tuple(int(number) for number in _NUMBER.findall(label))
+    return numbers + (0,) * (_WIDTH - len(numbers))
 
 
 def _distance(wanted: tuple, other: tuple) -> tuple:
     """How far apart two versions are, the major part weighing most."""
-    width = max(len(wanted), len(other))
-    wanted = wanted + (0,) * (width - len(wanted))
-    other = other + (0,) * (width - len(other))
     return tuple(abs(a - b) for a, b in zip(wanted, other))
+
+
+def _window(wanted: tuple, labels: list, count: int) -> list:
+    """The *count* of *labels* around version *wanted* in version order,
+    taking the nearer of the next older and the next newer each time."""
+    ordered = sorted(labels, key=_version)
+    cut = sum(1 for label in ordered if _version(label) <= wanted)
+    older, newer = ordered[:cut][::-1], ordered[cut:]
+    picked: list = []
+    while len(picked) < count and (older or newer):
+        take_older = bool(older) and (not newer or _distance(wanted, _version(older[0]))
+                                      < _distance(wanted, _version(newer[0])))
+        picked.append((older if take_older else newer).pop(0))
+    return picked
 
 
 def nearest_labels(label: str, listed: list, count: int = SUGGESTED) -> list:
     """The *count* labels of *listed* nearest to *label*: those of its own
-    family (``emr-``) first, then by how far their versions are from its
-    own (the major number first), newer before older at equal distance."""
+    family (``emr-``) first, each family's labels taken around *label*'s
+    version in version order, the nearer side first (newer when equal)."""
     wanted = _version(label)
     family = _family(label).lower()
-
-    def key(other: str) -> tuple:
-        version = _version(other)
-        return (_family(other).lower() != family, _distance(wanted, version),
-                tuple(-part for part in version))
-
-    return sorted(set(listed), key=key)[:count]
+    labels = set(listed)
+    same = [other for other in labels if _family(other).lower() == family]
+    others = [other for other in labels if _family(other).lower() != family]
+    return (_window(wanted, same, count) + _window(wanted, others, count))[:count]
 
 
 def check_release_label(label: str | None, listed: list | None, region: str) -> None:
