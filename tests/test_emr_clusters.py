@@ -28,6 +28,9 @@ def test_fully_configured_request_field_by_field(sim, tmp_path):
     script = tmp_path / "prep.sh"
     script.write_text("true\n")
     put(sim, "s3://in-bucket/ba.sh", b"#!/bin/sh\nexit 0\n")
+    # EMR refuses a security configuration that was never created
+    sim.client("emr").create_security_configuration(Name="team-security",
+                                                    SecurityConfiguration="{}")
     ok(run_job(
         EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST, "s3://in-bucket/text/",
         "--release-label", "emr-7.2.0", "--master-instance-type", "m5.2xlarge",
