@@ -140,11 +140,11 @@ class LogFetcher:
         """The probable cause of failed step *step_id* (*step* as EMR
         describes it, for its failure details). When EMR named the log file
         it found the failure in, the cause is looked for from that file
-        first, fetched directly; the cluster's logs are scanned only when
-        that file is not there or says nothing useful."""
+        first, fetched directly; the step's logs are listed and read only
+        when that file is not there or leads to no task's error."""
         status = StepStatus.of(step)
         if status.log_file:
-            cause = self.cause_from_log_file(status.log_file, status.failure_message)
+            cause = self.cause_from_log_file(status.log_file)
             if cause is not None:
                 return cause
         info = self.step_info(step_id)
@@ -161,25 +161,23 @@ class LogFetcher:
             step_log_prefix(self.log_uri, self.cluster_id, step_id) if self.log_uri else None)
         return ProbableCause("unknown", lines, path)
 
-    def cause_from_log_file(self, log_file: str, message: str | None) -> ProbableCause | None:
+    def cause_from_log_file(self, log_file: str) -> ProbableCause | None:
         """The cause of a failed step from *log_file*, the log EMR's
-        ``FailureDetails`` names: a task's log is read for its traceback; a
-        step's own log says which YARN application ran, and only that
-        application's task logs are read. None when the file is not on S3
-        (yet) or leads nowhere."""
+        ``FailureDetails`` names, fetched by name: a task's log is read for
+        its traceback or exception; a step's own log names the YARN
+        application that ran, and only that application's task logs are
+        read. None when the file is not on S3 (yet) or leads to no task's
+        error."""
         path = _s3_file_uri(log_file)
         lines = self.read_lines(path)
         if not lines:
             return None
         if classify_log_path(path)[0] == "container":
             return self._task_cause({path: lines})
-        info = parse_step_log(lines)
-        if info.application_id:
-            cause = self._task_cause(self.task_logs(info.application_id))
-            if cause is not None:
-                return cause
-        found = _step_failure_lines(info) or ([message] if message else [])
-        return ProbableCause("unknown", found, path) if found else None
+        application_id = parse_step_log(lines).application_id
+        if not application_id:
+            return None  # the step's other log may name it
+        return self._task_cause(self.task_logs(application_id))
 
     @staticmethod
     def _task_cause(task_logs: dict) -> ProbableCause | None:
