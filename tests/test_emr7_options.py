@@ -293,6 +293,9 @@ class DeniedEMR(CannedEMR):
     def list_release_labels(self, **kwargs):
         self._denied("ListReleaseLabels")
 
+    def describe_security_configuration(self, Name):
+        self._denied("DescribeSecurityConfiguration")
+
 
 def test_pool_scan_without_permission_for_the_idle_policy_warns_once(caplog):
     caplog.set_level(logging.WARNING, logger="streamr.runners.emr.cluster")
@@ -317,6 +320,14 @@ def test_release_labels_without_permission_are_unknown_with_one_warning(caplog):
         "these credentials may not call EMR's ListReleaseLabels (allow"
         " elasticmapreduce:ListReleaseLabels in their IAM policy); going on without checking"
         " release_label"]
+
+
+def test_security_configuration_check_without_permission_is_unknown(caplog):
+    caplog.set_level(logging.WARNING, logger="streamr.runners.emr.cluster")
+    clusters = DeniedEMR().clusters()
+    assert clusters.security_configuration_exists("tls") is None
+    assert len(caplog.records) == 1
+    assert "elasticmapreduce:DescribeSecurityConfiguration" in caplog.records[0].getMessage()
 
 
 def test_other_refusals_of_optional_calls_still_stop_the_run():

@@ -214,12 +214,15 @@ def test_fleet_settings_without_fleets_are_refused_before_any_request(sim):
     assert len(sim.faults.requests) == before
 
 
-def test_a_security_configuration_emr_does_not_have_is_one_line(sim):
+def test_a_security_configuration_emr_does_not_have_stops_before_any_cluster(sim):
     proc = word_count("--security-configuration", "nope")
-    assert proc.returncode == 1
-    assert "Security configuration 'nope' does not exist" in last_line(proc)
+    assert proc.returncode == 2
+    assert last_line(proc).endswith(
+        "security_configuration nope does not exist in us-west-2: create it with 'aws emr"
+        " create-security-configuration', or name another")
     assert "Traceback" not in proc.stderr.decode()
-    assert clusters(sim) == []
+    assert sim.requests("DescribeSecurityConfiguration") == [{"Name": "nope"}]
+    assert sim.requests("RunJobFlow") == [] and clusters(sim) == []
 
 
 def test_pooled_jobs_match_on_managed_scaling(sim):

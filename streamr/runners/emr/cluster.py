@@ -4,11 +4,11 @@ releases EMR offers, and checking that the IAM roles a new cluster needs
 exist. Every AWS refusal becomes an :class:`~streamr.errors.AWSError` with
 one line that says what to do.
 
-Two calls only make a run better, not possible: ListReleaseLabels (the
-release label check) and GetAutoTerminationPolicy (how long a pooled
-cluster has left). Many IAM policies written for older EMR versions allow
-neither; a refusal of either is one warning per run and the run goes on
-without the answer."""
+Three calls only make a run better, not possible: ListReleaseLabels and
+DescribeSecurityConfiguration (checks before a cluster starts) and
+GetAutoTerminationPolicy (how long a pooled cluster has left). Many IAM
+policies written for older EMR versions allow none of them; a refusal of
+one is one warning per run and the run goes on without the answer."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ ACTIVE_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 DONE_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 #: error codes AWS answers a call the credentials may not make with
 DENIED_CODES = ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation")
+# what EMR answers when asked about a security configuration it does not have
+_NOT_FOUND_CODES = ("InvalidRequestException", "ResourceNotFoundException", "ResourceNotFound")
 #: states of a step that will not change again
 STEP_DONE_STATES = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
 
@@ -221,6 +223,26 @@ class EMRClusters:
             " job joins it)",
             lambda: self.emr.get_auto_termination_policy(ClusterId=cluster_id))
         return ((answer or {}).get("AutoTerminationPolicy") or {}).get("IdleTimeout")
+
+    def security_configuration_exists(self, name: str) -> bool | None:
+        """Whether EMR has a security configuration called *name* in the
+        region; None when these credentials may not ask (with one
+        warning)."""
+        import botocore.exceptions
+
+        def describe() -> bool:
+            try:
+                self.emr.describe_security_configuration(Name=name)
+            except botocore.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _NOT_FOUND_CODES:
+                    return False
+                raise
+            return True
+
+        exists, _ = self._optional("DescribeSecurityConfiguration",
+                                   "security configuration %s" % name,
+                                   "without checking security_configuration", describe)
+        return exists
 
     def release_labels(self) -> list | None:
         """Every release label EMR offers in the region, or None when these
