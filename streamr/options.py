@@ -237,7 +237,8 @@ OPTIONS: tuple[Option, ...] = (
     # -- the cluster --------------------------------------------------------------------
     _emr("cluster_id", "str", "run on this existing cluster (j-...) instead of starting one",
          metavar="ID"),
-    _emr("release_label", "str", "EMR release of new clusters", default="emr-7.1.0",
+    _emr("release_label", "str", "EMR release of new clusters; checked against the releases"
+         " EMR lists in the region before a cluster starts", default="emr-7.14.0",
          metavar="LABEL"),
     _emr("applications", "list", "application to install on new clusters besides Hadoop,"
          " such as Spark (repeatable)", switch="--application", metavar="NAME"),
@@ -264,6 +265,15 @@ OPTIONS: tuple[Option, ...] = (
     _emr("extra_cluster_params", "json_dict", "extra RunJobFlow parameter for new clusters,"
          " as NAME=JSON (repeatable; null removes one streamr sets)",
          switch="--extra-cluster-param", metavar="NAME=JSON"),
+    _emr("security_configuration", "str", "name of an EMR security configuration (encryption,"
+         " authentication, IMDSv2 and other settings) for new clusters; pooled jobs join"
+         " only clusters with the same one", metavar="NAME"),
+    _emr("managed_scaling", "json_dict", "EMR managed scaling limits for new clusters, as"
+         " EMR's ComputeLimits: UnitType (Instances or VCPU with instance groups,"
+         " InstanceFleetUnits with instance fleets), MinimumCapacityUnits,"
+         " MaximumCapacityUnits and optionally MaximumOnDemandCapacityUnits and"
+         " MaximumCoreCapacityUnits (repeatable as NAME=VALUE); pooled jobs join only"
+         " clusters with the same limits", metavar="NAME=VALUE"),
     _emr("check_cluster_every", "float", "seconds between checks of a cluster's and its"
          " steps' state", default=10.0, metavar="SECONDS", low=0),
     # -- instances ----------------------------------------------------------------------
@@ -295,6 +305,23 @@ OPTIONS: tuple[Option, ...] = (
     _emr("instance_fleets", "json_list", "instance fleets exactly as EMR's API takes them;"
          " replaces the instance type, count and bid price options", metavar="JSON",
          topic="emr-instances"),
+    _emr("spot_allocation_strategy", "str", "how EMR picks spot instances among the"
+         " instance types of each instance fleet (instance fleets only)",
+         choices=("price-capacity-optimized", "capacity-optimized",
+                  "capacity-optimized-prioritized", "lowest-price", "diversified"),
+         metavar="STRATEGY", topic="emr-instances"),
+    _emr("on_demand_allocation_strategy", "str", "how EMR picks on-demand instances among"
+         " the instance types of each instance fleet (instance fleets only)",
+         choices=("lowest-price", "prioritized"), metavar="STRATEGY", topic="emr-instances"),
+    _emr("spot_timeout_action", "str", "what EMR does when an instance fleet's spot capacity"
+         " is not there within spot_timeout_minutes (instance fleets only; default when a"
+         " spot setting is given: SWITCH_TO_ON_DEMAND)",
+         choices=("SWITCH_TO_ON_DEMAND", "TERMINATE_CLUSTER"), metavar="ACTION",
+         topic="emr-instances"),
+    _emr("spot_timeout_minutes", "int", "minutes EMR waits for an instance fleet's spot"
+         " capacity before spot_timeout_action (instance fleets only; default when a spot"
+         " setting is given: 60)", metavar="MINUTES", topic="emr-instances", low=5,
+         high=1440),
     # -- bootstrapping ------------------------------------------------------------------
     _emr("bootstrap", "list", "shell command run on each node as it starts; a local file"
          " named with a # after it (path#) is uploaded and the # replaced by its path on"

@@ -39,6 +39,7 @@ from streamr.runners.emr.new_cluster import NewCluster
 from streamr.runners.emr.outcome import Outcome, cluster_failure_text
 from streamr.runners.emr.placement import Placement, PlacementContext, quietly
 from streamr.runners.emr.pooled_cluster import PooledCluster
+from streamr.runners.emr.request import check_cluster_options
 from streamr.runners.emr.step_plan import StepPlanner
 from streamr.runners.emr.uploads import Uploads
 from streamr.runners.emr.watch import StepWatcher
@@ -57,6 +58,7 @@ class EMRJobRunner(MRJobRunner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._connection = None
+        self._clusters: EMRClusters | None = None
         self._cloud_tmp_dir = None
         self._uploads = None
         self._final_output = None
@@ -82,7 +84,10 @@ class EMRJobRunner(MRJobRunner):
 
     @property
     def clusters(self) -> EMRClusters:
-        return EMRClusters(self.connection)
+        # one for the run, so that a refused optional call is warned about once
+        if self._clusters is None:
+            self._clusters = EMRClusters(self.connection)
+        return self._clusters
 
     def get_cluster_id(self) -> str | None:
         """The cluster the job runs (or ran) on."""
@@ -140,6 +145,7 @@ class EMRJobRunner(MRJobRunner):
         every = self._opts.get("check_cluster_every")
         if every is not None and every < 0:
             raise UsageError("check_cluster_every must be 0 or more seconds, not %s" % every)
+        check_cluster_options(self._opts)
 
     def _every(self) -> float:
         """Seconds between looks at a cluster."""
@@ -278,6 +284,7 @@ class EMRJobRunner(MRJobRunner):
         """Start a cluster with this runner's options and no steps (for
         ``streamr create-cluster``); its id. A cluster kept alive shuts
         itself down after ``max_mins_idle`` idle minutes."""
+        check_cluster_options(self._opts)
         self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
         pooled = bool(self._opts.get("pool_clusters"))
         if pooled:
