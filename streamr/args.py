@@ -107,6 +107,9 @@ def add_job_switches(parser: argparse.ArgumentParser, options: tuple) -> None:
                       help="run the combiner of step N on stdin")
     task.add_argument("--reducer", dest="run_reducer", action="store_true", default=False,
                       help="run the reducer of step N on stdin")
+    task.add_argument("--spark", dest="run_spark", action="store_true", default=False,
+                      help="run the Spark code of step N on INPUT, writing OUTPUT"
+                           " (under spark-submit)")
 
     task.add_argument("--local-task", dest="local_task", metavar="SPEC", help=argparse.SUPPRESS)
 

@@ -5,7 +5,9 @@ A job defines ``mapper``/``combiner``/``reducer`` (and their ``_init`` and
 ``steps()``, picks its protocols with class attributes, and ends with
 ``MyJob.run()``. The same file runs the whole job (choosing a runner with
 ``-r``) and, called with ``--step-num=N --mapper|--combiner|--reducer``, one
-task exactly as Hadoop streaming calls it.
+task exactly as Hadoop streaming calls it. A job may instead define
+``spark()`` (or return Spark steps from ``steps()``); ``spark-submit`` runs
+such a step as ``--step-num=N --spark INPUT OUTPUT``.
 
 What happens inside a task (reading, decoding, grouping, spilling) is the
 engine's (:mod:`streamr.engine`); this module is the user API only.
@@ -40,7 +42,7 @@ from streamr.engine.records import to_lines
 from streamr.engine.streaming import group_and_run, map_pairs, run_streaming_task, run_task
 from streamr.errors import UsageError
 from streamr.protocol import JSONProtocol, RawValueProtocol
-from streamr.step import MRStep
+from streamr.step import MRStep, SparkStep
 
 __all__ = ["MRJob", "SKIP_MALFORMED_PROPERTY", "SORT_VALUES_PARTITIONER"]
 
@@ -57,13 +59,14 @@ _STEP_COMMANDS = (
     "reducer_cmd", "reducer_pre_filter",
 )
 # switches that put a job in task mode: a task's parser has no runner options
-_TASK_SWITCHES = frozenset({"--mapper", "--combiner", "--reducer"})
+_TASK_SWITCHES = frozenset({"--mapper", "--combiner", "--reducer", "--spark"})
 
 
 def _process_is_task() -> bool:
     """True when this process was started as a task: its own command line
-    has ``--step-num`` and ``--mapper``, ``--combiner`` or ``--reducer``
-    (how Hadoop streaming and the local runner start job scripts)."""
+    has ``--step-num`` and ``--mapper``, ``--combiner``, ``--reducer`` or
+    ``--spark`` (how Hadoop streaming, the local runner and spark-submit
+    start job scripts)."""
     argv = sys.argv[1:]
     step = any(arg == "--step-num" or arg.startswith("--step-num=") for arg in argv)
     return step and any(arg in _TASK_SWITCHES for arg in argv)
@@ -215,12 +218,28 @@ class MRJob:
     def reducer_pre_filter(self):
         """Return a shell command that filters the reducer's input first."""
 
+    def spark(self, input_path, output_path):
+        """Spark code to run instead of a mapper and reducer: read
+        *input_path* (several paths are joined by commas, as Spark's
+        ``textFile`` takes them) and write *output_path*. It runs in a
+        process ``spark-submit`` started, and makes (and stops) its own
+        SparkContext. A job defining it has one :class:`~streamr.step.SparkStep`."""
+        raise NotImplementedError
+
+    def spark_args(self):
+        """More arguments for ``spark-submit`` (``["--executor-memory",
+        "2G"]``) for the step made from :meth:`spark`."""
+        return []
+
     def steps(self):
         """The job's steps. By default, one :class:`~streamr.step.MRStep`
-        made of the methods above that this class overrides."""
+        made of the methods above that this class overrides, or one
+        :class:`~streamr.step.SparkStep` when it overrides :meth:`spark`."""
         cls = type(self)
         own = vars(self)
         kwargs = {}
+        if "spark" in own or cls.spark is not MRJob.spark:
+            return [self._spark_step()]
         # a method the class overrides, or one assigned on the instance
         # (``job.reducer = f``)
         for name in _STEP_METHODS:
@@ -230,6 +249,14 @@ class MRJob:
             if name in own or getattr(cls, name) is not getattr(MRJob, name):
                 kwargs[name] = getattr(self, name)()
         return [MRStep(**kwargs)]
+
+    def _spark_step(self) -> SparkStep:
+        cls = type(self)
+        own = vars(self)
+        for name in _STEP_METHODS + _STEP_COMMANDS:
+            if name in own or getattr(cls, name) is not getattr(MRJob, name):
+                raise ValueError("Can't mix spark() and streaming functions (%s)" % name)
+        return SparkStep(spark=self.spark, spark_args=self.spark_args())
 
     # --- counters and status (Hadoop streaming's reporter protocol) ---------------------
 
@@ -316,9 +343,11 @@ class MRJob:
         return False
 
     def is_task(self):
-        """True when this process runs one task (``--mapper`` and so on)."""
+        """True when this process runs one task (``--mapper`` and so on,
+        or ``--spark``)."""
         opts = self.options
-        return bool(opts.run_mapper or opts.run_combiner or opts.run_reducer)
+        return bool(opts.run_mapper or opts.run_combiner or opts.run_reducer
+                    or opts.run_spark)
 
     def task_args(self, rename_file=None):
         """Arguments a task needs besides the task-mode switches: pass-through
@@ -455,6 +484,10 @@ class MRJob:
             run_task(self, "combiner", self.run_combiner)
         elif opts.run_reducer:
             run_task(self, "reducer", self.run_reducer)
+        elif opts.run_spark:
+            from streamr.engine.sparkstep import run_spark_task
+
+            run_spark_task(self)
         else:
             self.run_job()
 
@@ -511,6 +544,14 @@ class MRJob:
     def run_reducer(self, step_num=0):
         """Task mode: run the reducer of step *step_num* on sorted input."""
         run_streaming_task(self, context_of(self, step_num), "reducer")
+
+    def run_spark(self, step_num=0):
+        """Task mode: call the Spark function of step *step_num* (a
+        :class:`~streamr.step.SparkStep`) with the two paths given as the
+        job's arguments: input and output."""
+        from streamr.engine.sparkstep import spark_function
+
+        spark_function(self, step_num)(*self.options.args)
 
     def map_pairs(self, pairs, step_num=0):
         """Run ``mapper_init``, the mapper (or ``mapper_raw``) over *pairs*,

@@ -49,8 +49,13 @@ __all__ = [
     "unwrap",
 ]
 
-SUBPROCESS_RUNNERS = frozenset({"local", "emr"})
+SUBPROCESS_RUNNERS = frozenset({"local", "emr", "spark"})
 EMR = frozenset({"emr"})
+SPARK = frozenset({"spark"})
+# runners that run Spark steps (SparkStep and friends) with spark-submit on
+# this machine, and the ones that pass spark-submit arguments on
+SPARK_HERE = frozenset({"inline", "local", "spark"})
+SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "spark"})
 
 #: topics that group options in the reference docs, in the order shown
 TOPICS = {
@@ -64,6 +69,7 @@ TOPICS = {
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
     "history": "Run history",
+    "spark": "Spark",
 }
 
 
@@ -134,7 +140,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("hadoop_version", "str", "Hadoop version whose property names tasks also see"
            " (1.x: mapred.*, 2 and later: mapreduce.*), for jobs that read a property under"
            " one name only; EMR tasks see their cluster's own", runners=frozenset(
-               {"inline", "local"}), switches=("--hadoop-version",), metavar="VERSION",
+               {"inline", "local", "spark"}), switches=("--hadoop-version",), metavar="VERSION",
            topic="tasks"),
     Option("skip_malformed_records", "bool", "skip (and count) input or intermediate lines"
            " the job's protocol cannot read, instead of stopping the job",
@@ -211,8 +217,24 @@ OPTIONS: tuple[Option, ...] = (
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once, and the number of map and"
            " reduce tasks planned (two per core; default: every core)",
-           runners=frozenset({"local", "inline"}), switches=("--num-cores",), metavar="N",
+           runners=frozenset({"local", "inline", "spark"}), switches=("--num-cores",),
+           metavar="N",
            topic="local", low=1, high=4096),
+    # -- Spark ------------------------------------------------------------------------
+    Option("spark_master", "str", "Spark master to run on: local[*] (this machine, in"
+           " streamr's own process), local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT",
+           runners=SPARK_HERE, switches=("--spark-master",), default="local[*]",
+           metavar="MASTER",
+           topic="spark"),
+    Option("spark_deploy_mode", "str", "where spark-submit starts the driver: client (this"
+           " machine) or cluster", runners=SPARK | EMR, switches=("--spark-deploy-mode",),
+           choices=("client", "cluster"), metavar="MODE", topic="spark"),
+    Option("spark_submit_bin", "str", "spark-submit program to submit with (default: the one"
+           " bundled with pyspark, else spark-submit on PATH)", runners=SPARK_HERE,
+           switches=("--spark-submit-bin",), metavar="PATH", topic="spark"),
+    Option("spark_args", "list", "extra arguments for spark-submit, split as a shell splits"
+           " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK_ANYWHERE,
+           switches=("--spark-args",), metavar="ARGS", topic="spark"),
     # -- AWS connection ---------------------------------------------------------------
     _aws("region", "str", "AWS region for S3 buckets streamr makes and for clusters"
          " (default: boto3's configured region, else us-west-2)"),

@@ -2,8 +2,13 @@
 
 A job's ``steps()`` returns a list of these. :class:`MRStep` is a Hadoop
 streaming step made of the job's own methods or shell commands;
-:class:`JarStep` runs a jar. Each can describe itself as a plain,
-JSON-able dict (:meth:`description`), which is what runners work from.
+:class:`JarStep` runs a jar. The Spark steps run through ``spark-submit``:
+:class:`SparkStep` runs the job's own ``spark()`` method (or another
+function of the same shape), :class:`SparkJarStep` a jar and
+:class:`SparkScriptStep` a separate Python script. Each can describe itself
+as a plain, JSON-able dict (:meth:`description`), which is what runners work
+from, and the step types are mrjob's, so a job written for mrjob describes
+its steps the same way here.
 
 This module runs inside tasks: standard library only, importable on 3.9.
 """
@@ -22,12 +27,23 @@ __all__ = [
     "OUTPUT",
     "JarStep",
     "MRStep",
+    "SparkJarStep",
+    "SparkScriptStep",
+    "SparkStep",
     "StepFailedException",
 ]
 
-#: Placeholder in :class:`JarStep` args, replaced by the step's input path(s).
+#: every step type a description's ``type`` may name
+STEP_TYPES = ("jar", "spark", "spark_jar", "spark_script", "streaming")
+#: the step types that run through ``spark-submit``
+SPARK_STEP_TYPES = ("spark", "spark_jar", "spark_script")
+
+#: Placeholder in the args of :class:`JarStep`, :class:`SparkJarStep` and
+#: :class:`SparkScriptStep`, replaced by the step's input path(s), joined by
+#: commas when there are several.
 INPUT = "<input>"
-#: Placeholder in :class:`JarStep` args, replaced by the step's output path.
+#: Placeholder in the args of :class:`JarStep`, :class:`SparkJarStep` and
+#: :class:`SparkScriptStep`, replaced by the step's output path.
 OUTPUT = "<output>"
 #: Placeholder in :class:`JarStep` args, replaced by generic Hadoop args
 #: (``-D`` properties, ``-libjars``).
@@ -191,3 +207,121 @@ class JarStep:
         desc = {a: getattr(self, a) for a in self._ATTRS}
         desc["type"] = "jar"
         return desc
+
+
+class _SparkStepBase:
+    """What the three Spark steps share: a fixed set of attributes, each
+    checked for its type when given and defaulted when not (lists and
+    dicts fresh per step), compared by value, and described as a dict
+    holding each attribute a runner needs (a function, such as
+    :class:`SparkStep`'s *spark*, stays out: it cannot cross a process)."""
+
+    _TYPE = ""
+    _ATTRS: tuple = ()
+    _HIDDEN: tuple = ()
+    # what a given value must be; ``callable`` stands for any callable
+    _KINDS = {
+        "args": (list, tuple),
+        "jar": str,
+        "jobconf": dict,
+        "main_class": str,
+        "script": str,
+        "spark": callable,
+        "spark_args": (list, tuple),
+    }
+    _DEFAULTS = {"args": list, "jobconf": dict, "spark_args": list}
+
+    def __init__(self, **kwargs):
+        unknown = sorted(set(kwargs) - set(self._ATTRS))
+        if unknown:
+            raise TypeError("%s() got unexpected keyword arguments: %s"
+                            % (type(self).__name__, ", ".join(unknown)))
+        for name in self._ATTRS:
+            value = kwargs.get(name)
+            if value is None:
+                value = self._default(name)
+            else:
+                self._check_kind(name, value)
+            setattr(self, name, value)
+
+    def _check_kind(self, name, value):
+        kind = self._KINDS[name]
+        if kind is callable:
+            if not callable(value):
+                raise TypeError("%s is not callable: %r" % (name, value))
+        elif not isinstance(value, kind):
+            raise TypeError("%s is not an instance of %r: %r" % (name, kind, value))
+
+    def _default(self, name):
+        make = self._DEFAULTS.get(name)
+        return make() if make else None
+
+    def __eq__(self, other):
+        return isinstance(other, type(self)) and all(
+            getattr(self, name) == getattr(other, name) for name in self._ATTRS)
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        shown = ("%s=%r" % (name, getattr(self, name)) for name in sorted(self._ATTRS)
+                 if getattr(self, name) != self._default(name))
+        return "%s(%s)" % (type(self).__name__, ", ".join(shown))
+
+    def description(self, step_num=0):
+        """This step as a plain dict: ``type`` and every attribute but a
+        function."""
+        desc = {name: getattr(self, name) for name in self._ATTRS if name not in self._HIDDEN}
+        desc["type"] = self._TYPE
+        return desc
+
+
+class SparkStep(_SparkStepBase):
+    """A step that runs Spark code of the job's own: ``SparkStep(spark,
+    jobconf={...}, spark_args=[...])``. *spark* has the shape of
+    :meth:`MRJob.spark <streamr.job.MRJob.spark>`: it is called with the
+    step's input path(s) (comma-separated) and its output directory, in a
+    process started by ``spark-submit``, and makes its own SparkContext.
+    *spark_args* are more arguments for ``spark-submit``
+    (``["--executor-memory", "2G"]``).
+
+    Described as ``{"type": "spark", "jobconf": {...}, "spark_args": [...]}``."""
+
+    _TYPE = "spark"
+    _ATTRS = ("jobconf", "spark", "spark_args")
+    _HIDDEN = ("spark",)
+
+    def __init__(self, spark, **kwargs):
+        super().__init__(spark=spark, **kwargs)
+
+
+class SparkJarStep(_SparkStepBase):
+    """A step that runs a jar through Spark: ``SparkJarStep(jar,
+    main_class, args=[...], jobconf={...}, spark_args=[...])``. Put
+    :data:`INPUT` and :data:`OUTPUT` in *args* where the program expects
+    its input and output paths.
+
+    Described as ``{"type": "spark_jar", "jar": ..., "main_class": ...,
+    "args": [...], "jobconf": {...}, "spark_args": [...]}``."""
+
+    _TYPE = "spark_jar"
+    _ATTRS = ("args", "jar", "jobconf", "main_class", "spark_args")
+
+    def __init__(self, jar, main_class, **kwargs):
+        super().__init__(jar=jar, main_class=main_class, **kwargs)
+
+
+class SparkScriptStep(_SparkStepBase):
+    """A step that runs a Python script through Spark:
+    ``SparkScriptStep(script, args=[...], jobconf={...},
+    spark_args=[...])``. Put :data:`INPUT` and :data:`OUTPUT` in *args*
+    where the script expects its input and output paths.
+
+    Described as ``{"type": "spark_script", "script": ..., "args": [...],
+    "jobconf": {...}, "spark_args": [...]}``."""
+
+    _TYPE = "spark_script"
+    _ATTRS = ("args", "jobconf", "script", "spark_args")
+
+    def __init__(self, script, **kwargs):
+        super().__init__(script=script, **kwargs)

@@ -236,3 +236,10 @@ def test_history_knows_runs_not_runners():
         if _under(name, ["streamr.history"]):
             assert not any(_under(t, ["streamr.runners", "streamr.job"])
                            for t in module.anywhere), name
+
+
+def test_pyspark_is_imported_only_where_spark_runs():
+    # pyspark is an optional extra: without it every module still imports, and
+    # the Spark runner says in one line how to install it
+    for name, module in MODULES.items():
+        assert "pyspark" not in module.third_party_top_level, name

@@ -9,7 +9,9 @@ fresh job instance, Hadoop's environment variables and a working directory
 holding the job's files. Counters are summed over tasks.
 
 Shell commands (``*_cmd``, ``*_pre_filter``, ``setup``) and jar steps need
-other processes: use ``-r local`` or ``-r emr`` for those.
+other processes: use ``-r local`` or ``-r emr`` for those. Spark steps are
+the exception: ``spark-submit`` runs each in processes of its own (with a
+local master), reading the previous step's output from files.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from streamr.inputs import compression_of, corrupt_input_error, is_compressed, o
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
+from streamr.runners.spark.steps import check_can_submit, is_spark_step
 from streamr.runners.task_stderr import split_skip_reports
 
 __all__ = ["InlineRunner"]
@@ -175,7 +178,8 @@ class InlineRunner(MRJobRunner):
     def _check_options(self) -> None:
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
-        self._check_step_types()
+        self._check_step_types(("streaming", "spark", "spark_jar", "spark_script"))
+        check_can_submit(self._opts, self._steps)
         self._warn_about_task_failure_percent()
         for num, desc in enumerate(self._steps):
             for kind in ("mapper", "combiner", "reducer"):
@@ -203,6 +207,10 @@ class InlineRunner(MRJobRunner):
             counters = _Counters()
             self._counters.append(counters.groups)
             self._record_step(step_num)
+            if is_spark_step(desc):
+                sources = self._run_spark_step(step_num, desc, sources)
+                self._record_step(step_num, ended=True)
+                continue
             sources = self._run_step(step_num, desc, sources, counters)
             self._record_step(step_num, ended=True)
             self._check_failed_records(step_num)
@@ -307,6 +315,36 @@ class InlineRunner(MRJobRunner):
         progress.done()
         return [Source("output of step %d, part-%05d" % (step_num + 1, num), "", out)
                 for num, out in enumerate(outputs)]
+
+    def _run_spark_step(self, step_num: int, desc: dict, sources: list) -> list:
+        """Run a Spark step through ``spark-submit`` on files: the job's
+        own input files for a first step, else the lines of *sources*
+        written out; return what it wrote, as sources for the next step."""
+        from streamr.runners.spark.steps import move_parts, submit_here
+
+        step_dir = os.path.join(self._tmp_dir(), "spark-step-%d" % step_num)
+        inputs = []
+        for num, source in enumerate(sources):
+            if step_num == 0 and source.path:
+                inputs.append(os.path.abspath(source.path))
+                continue
+            path = os.path.join(step_dir, "input", "part-%05d" % num)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.writelines(line if line.endswith(b"\n") else line + b"\n"
+                                  for line in source.lines)
+            inputs.append(path)
+        out = os.path.join(step_dir, "output")
+        submit_here(self._opts, desc, step_num, len(self._steps), script=self._script,
+                    input_uris=inputs, output_dir=out, generic_args=self._base_args,
+                    working_dir=self._wd, jobconf=self._step_jobconf(desc),
+                    tmp_dir=self._tmp_dir())
+        outputs = []
+        for path in move_parts(out, os.path.join(step_dir, "parts")):
+            with open(path, "rb") as handle:
+                outputs.append(Source("output of step %d, %s" % (
+                    step_num + 1, os.path.basename(path)), "", handle.readlines()))
+        return outputs
 
     # --- tasks ---------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
 from streamr.runners.space import no_space_in_task
+from streamr.runners.spark.steps import check_can_submit, is_spark_step, move_parts, submit_here
 from streamr.runners.task_stderr import TaskEnd, counters_from_stderr, skip_reports, task_end
 from streamr.runners.taskpool import Task, TaskPool
 from streamr.step import StepFailedException
@@ -61,7 +62,8 @@ class LocalRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
-        self._check_step_types()
+        self._check_step_types(("streaming", "spark", "spark_jar", "spark_script"))
+        check_can_submit(self._opts, self._steps)
         self._warn_about_task_failure_percent()
         for name in ("hadoop_input_format", "hadoop_output_format"):
             if self._job_settings.get(name):
@@ -82,6 +84,10 @@ class LocalRunner(MRJobRunner):
                 step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
                 os.makedirs(step_out, exist_ok=True)
                 self._record_step(step_num)
+                if is_spark_step(desc):
+                    files = self._run_spark_step(step_num, desc, files, step_out)
+                    self._record_step(step_num, ended=True)
+                    continue
                 files = self._run_step(step_num, desc, files, step_out)
                 self._record_step(step_num, ended=True)
                 self._check_failed_records(step_num)
@@ -125,6 +131,22 @@ class LocalRunner(MRJobRunner):
                  time.time() - started)
 
     # --- one step -----------------------------------------------------------------------
+
+    def _run_spark_step(self, step_num: int, desc: dict, files: list, step_out: str) -> list:
+        """Run a Spark step through ``spark-submit``, in a working
+        directory of its own, reading *files* and leaving its part files
+        in *step_out*."""
+        step_dir = os.path.join(self._tmp_dir(), "spark-step-%d" % step_num)
+        wd = os.path.join(step_dir, "wd")
+        self._working_dir.build(wd, self._archive_cache)
+        out = os.path.join(step_dir, "output")
+        submit_here(self._opts, desc, step_num, len(self._steps), script=self._script,
+                    input_uris=[path for path, _ in files], output_dir=out,
+                    generic_args=self._task_args_base(), working_dir=wd,
+                    jobconf=self._step_jobconf(desc), tmp_dir=self._tmp_dir())
+        self._step_counters(step_num)
+        return [(path, "output of step %d" % (step_num + 1))
+                for path in move_parts(out, step_out)]
 
     def _run_step(self, step_num: int, desc: dict, files: list, step_out: str) -> list:
         jobconf = self._step_jobconf(desc)

@@ -377,6 +377,7 @@ class Driver:
 
         ctx = StepContext(run.id, work.step.id, self.s3, self.clock, run.nodes,
                           JobClientLog(self.clock), work.live, new_application,
+                          applications=tuple(app.name for app in run.cluster.applications),
                           task_slots=self.settings.task_slots,
                           task_timeout=self.settings.task_timeout)
         try:

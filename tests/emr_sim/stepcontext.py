@@ -39,6 +39,8 @@ class StepContext:
     live: LiveProcesses
     #: gives the next YARN application's ``(number, cluster timestamp)``
     new_application: Callable[[], tuple[int, int]]
+    #: names of the cluster's applications (``Hadoop``, ``Spark``...)
+    applications: tuple = ()
     task_slots: int = 2
     task_timeout: float = 120.0
     #: ``<application>/<container>`` -> log name -> text, written when the step ends

@@ -2,9 +2,13 @@
 
 * ``command-runner.jar`` with ``hadoop-streaming`` first (or a jar named
   ``hadoop-streaming*.jar``): a streaming job (:mod:`tests.emr_sim.streaming`);
-* ``command-runner.jar`` with another command first: the function
-  registered under that command's name, else the step fails as
-  command-runner does for a missing program ("Cannot run program");
+* ``command-runner.jar`` with ``spark-submit`` first, on a cluster with
+  Spark among its applications: a Spark program run with pyspark
+  (:mod:`tests.emr_sim.spark`);
+* ``command-runner.jar`` with another command first (or ``spark-submit``
+  on a cluster without Spark): the function registered under that
+  command's name, else the step fails as command-runner does for a
+  missing program ("Cannot run program");
 * any other jar: the function registered under the jar's URI or file name,
   else the step fails with a Java ``ClassNotFoundException`` (or
   ``FileNotFoundException`` when the jar is an S3 URI with nothing there).
@@ -28,6 +32,7 @@ from typing import Any
 
 from tests.emr_sim.emrlogs import HadoopLog, log_uri_join, write_log_files
 from tests.emr_sim.s3 import SimS3, is_s3_uri
+from tests.emr_sim.spark import run_spark_submit
 from tests.emr_sim.stepcontext import StepContext, StepFailed
 from tests.emr_sim.streaming import run_streaming
 
@@ -160,6 +165,10 @@ def _dispatch(ctx: StepContext, spec: StepSpec, jars: dict[str, Callable],
             return 0
         program = args[0] if args else ""
         func = jars.get(program) or jars.get(posixpath.basename(program))
+        if func is None and program == "spark-submit" and any(
+                name.lower() == "spark" for name in ctx.applications):
+            run_spark_submit(ctx, args[1:])
+            return 0
         if func is None:
             message = ('Cannot run program "%s" (in directory "/mnt/var/lib/hadoop/steps/%s"):'
                        " error=2, No such file or directory" % (program, ctx.step_id))

@@ -40,10 +40,11 @@ from streamr.runners.emr.outcome import Outcome, cluster_failure_text
 from streamr.runners.emr.placement import Placement, PlacementContext, quietly
 from streamr.runners.emr.pooled_cluster import PooledCluster
 from streamr.runners.emr.request import check_cluster_options
+from streamr.runners.emr.spark_steps import with_spark_application
 from streamr.runners.emr.step_plan import StepPlanner
 from streamr.runners.emr.uploads import Uploads
 from streamr.runners.emr.watch import StepWatcher
-from streamr.step import StepFailedException
+from streamr.step import SPARK_STEP_TYPES, StepFailedException
 
 __all__ = ["EMRJobRunner"]
 
@@ -138,10 +139,14 @@ class EMRJobRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the EMR runner needs the job's script file")
-        for num, desc in enumerate(self._steps):
-            if desc.get("type") not in ("streaming", "jar"):
-                raise UsageError("step %d is a %s step, which the EMR runner cannot run yet"
-                                 % (num + 1, desc.get("type")))
+        self._check_step_types(("streaming", "jar") + SPARK_STEP_TYPES)
+        if any(desc.get("type") in SPARK_STEP_TYPES for desc in self._steps):
+            # a cluster the run starts or joins must run Spark (a pooled
+            # one is then chosen among those that do)
+            applications = with_spark_application(self._opts.get("applications"))
+            if applications != list(self._opts.get("applications") or []):
+                log.info("adding Spark to the cluster's applications: the job has Spark steps")
+                self._opts["applications"] = applications
         every = self._opts.get("check_cluster_every")
         if every is not None and every < 0:
             raise UsageError("check_cluster_every must be 0 or more seconds, not %s" % every)

@@ -29,6 +29,7 @@ from streamr.fs.local import is_local_path
 from streamr.inputs import expand_input_paths
 from streamr.option_type import looks_secret
 from streamr.runners.emr.cluster import ACTIVE_STATES
+from streamr.runners.emr.spark_steps import spark_step
 from streamr.runners.emr.steps import (
     StreamingPlan,
     jar_step,
@@ -37,6 +38,7 @@ from streamr.runners.emr.steps import (
     streaming_step,
 )
 from streamr.runners.emr.uploads import STREAMR_ZIP, Uploads, pack_dir, pack_streamr
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = [
     "COMMAND_RUNNER",
@@ -246,6 +248,19 @@ class StepPlanner:
 
     # --- the steps ---------------------------------------------------------------------
 
+    def spark_step(self, desc: dict, num: int, plan: StreamingPlan, inputs: list,
+                   output: str) -> dict:
+        """The ``HadoopJarStep`` of a Spark step
+        (:mod:`streamr.runners.emr.spark_steps`)."""
+        own = desc.get("script") or desc.get("jar")
+        jobconf = dict(plan.jobconf)
+        jobconf.update({k: str(v) for k, v in (desc.get("jobconf") or {}).items()})
+        return spark_step(desc, num, plan, opts=self.opts,
+                          script_uri=self.uploads.uri_for(self.script),
+                          app_uri=self.upload_path(own, desc["type"][len("spark_"):])
+                          if own else None,
+                          inputs=inputs, output=output, jobconf=jobconf)
+
     def step_output(self, step_num: int) -> str:
         """Where step *step_num* writes: the job's output for the last
         step, else a directory of the run's own that the next step reads."""
@@ -269,6 +284,9 @@ class StepPlanner:
                                dict(self.opts.get("jobconf") or {}),
                                [self.upload_path(p) for p in
                                 self.job_settings.get("libjars") or []])
+            elif desc["type"] in SPARK_STEP_TYPES:
+                plan = plan or self.streaming_plan()
+                jar = self.spark_step(desc, num, plan, step_inputs, output)
             else:
                 plan = plan or self.streaming_plan()
                 jar = {"Jar": COMMAND_RUNNER,

@@ -1,0 +1,281 @@
+"""The Spark runner (``-r spark``): every step of a job on Apache Spark.
+
+An ordinary job's steps run through :mod:`streamr.runners.spark.harness`,
+which keeps Hadoop's semantics (one partition per task, the local runner's
+splits and key ranges) and so writes the bytes ``-r local`` writes. A
+``local`` master (``local[*]``, the default) runs the harness in this
+process on a ``SparkSession`` (one already running, as in tests, is used
+and left running); any other master gets it through ``spark-submit``.
+Steps that are Spark programs themselves (``SparkStep``, ``SparkJarStep``,
+``SparkScriptStep``) are submitted as they are, on the same master, the
+way the local runner submits them (:mod:`streamr.runners.spark.steps`).
+
+Input files are found and fetched (S3, stdin) as the local runner does;
+the last step's part files are published by the shared runner code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import socket
+import sys
+
+import streamr
+from streamr.errors import UsageError
+from streamr.runners.local import LocalRunner
+from streamr.runners.spark.steps import step_spark_args
+from streamr.runners.spark.submit import (
+    INSTALL_HINT,
+    check_java,
+    pyspark_home,
+    run_spark_submit,
+    spark_submit_argv,
+    zip_streamr,
+)
+
+__all__ = ["SparkMRJobRunner"]
+
+log = logging.getLogger(__name__)
+
+#: step types that are Spark programs of their own, submitted as they are
+SPARK_STEP_TYPES = ("spark", "spark_jar", "spark_script")
+#: what stands for a task's working directory in the environment the
+#: runner makes once per step; the harness puts each task's own in its place
+WD_MARKER = "@@STREAMR_TASK_WD@@"
+#: seconds to wait for a standalone master to accept a connection
+MASTER_CONNECT_SECONDS = 5.0
+_HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.py")
+
+
+class SparkMRJobRunner(LocalRunner):
+    """Runs the job's steps on Spark. See the module docstring."""
+
+    alias = "spark"
+
+    def _check_options(self) -> None:
+        if not self._script:
+            raise UsageError("the spark runner needs the job's script file")
+        self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
+        for desc in self._steps:
+            if desc.get("type") in SPARK_STEP_TYPES:
+                step_spark_args(desc)  # a bad one fails before any work
+        self._warn_about_task_failure_percent()
+        if pyspark_home() is None:
+            raise UsageError("the spark runner needs pyspark, which is not installed"
+                             " (install it with: %s)" % INSTALL_HINT)
+        check_java()
+        self._check_master()
+
+    @property
+    def _master(self) -> str:
+        return self._opts.get("spark_master") or "local[*]"
+
+    def _in_process(self) -> bool:
+        return self._master.startswith("local") and not self._opts.get("spark_submit_bin")
+
+    def _check_master(self) -> None:
+        """A standalone master that does not answer fails the run at once,
+        in one line (Spark itself would retry for a minute)."""
+        master = self._master
+        if not master.startswith("spark://"):
+            return
+        for address in master[len("spark://"):].split(","):
+            host, _, port = address.rpartition(":")
+            try:
+                socket.create_connection((host, int(port)), MASTER_CONNECT_SECONDS).close()
+                return
+            except (OSError, ValueError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError("cannot reach the Spark master %s: %s" % (master, reason))
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        import shutil
+
+        self._plan_working_dir()
+        tmp = self._tmp_dir()
+        self._archive_cache = os.path.join(tmp, "archives")
+        self._check_output_dir()
+        staging = self._staging_dir()
+        try:
+            files = self._input_files()
+            for first, last in self._step_groups():
+                out_dir = staging if last == len(self._steps) - 1 else os.path.join(
+                    tmp, "step-%d-output" % last)
+                os.makedirs(out_dir, exist_ok=True)
+                if self._steps[first].get("type") in SPARK_STEP_TYPES:
+                    # submitted as it is, on this runner's master (the
+                    # local runner's way, which reads spark_master)
+                    files = self._run_spark_step(first, self._steps[first], files, out_dir)
+                else:
+                    files = self._run_streaming(first, last, files, out_dir)
+                for step_num in range(first, last + 1):
+                    self._check_failed_records(step_num)
+            self._publish_output(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            self._stop_session()
+
+    def _step_groups(self) -> list:
+        """``(first, last)`` step numbers of each run of consecutive
+        streaming steps (one harness run), and of each Spark step alone."""
+        groups: list = []
+        for num, desc in enumerate(self._steps):
+            alone = desc.get("type") in SPARK_STEP_TYPES
+            if groups and not alone and not groups[-1][2]:
+                groups[-1][1] = num
+            else:
+                groups.append([num, num, alone])
+        return [(first, last) for first, last, _ in groups]
+
+    def _plan(self, first: int, last: int, files: list, out_dir: str) -> dict:
+        """What the harness needs to run steps *first* to *last*: plain
+        values only, so it can be written out for ``spark-submit``."""
+        steps: dict = {}
+        for num in range(first, last + 1):
+            jobconf = self._step_jobconf(self._steps[num])
+            steps[num] = {
+                "desc": self._steps[num], "jobconf": jobconf,
+                "env": {kind: self._hadoop_task_env(kind, 0, jobconf, working_dir=WD_MARKER)
+                        for kind in ("mapper", "reducer")},
+            }
+        return {
+            "app_name": self._job_key, "script": os.path.abspath(self._script),
+            "python": list(self._opts.get("task_python_bin") or [sys.executable]),
+            "task_args": self._task_args_base(), "setup": list(self._opts.get("setup") or []),
+            "cmdenv": dict(self._opts.get("cmdenv") or {}), "job_id": self._job_id,
+            "hadoop_version": self._opts.get("hadoop_version"), "wd_marker": WD_MARKER,
+            "working_dir": [list(entry) for entry in self._working_dir.entries()],
+            "tmp_dir": self._tmp_dir(), "num_cores": self._num_cores(),
+            "num_steps": len(self._steps),
+            "sort_values": bool(self._job_settings.get("sort_values")),
+            "steps": steps, "first_step": first, "last_step": last,
+            "inputs": [list(pair) for pair in files], "output_dir": out_dir,
+        }
+
+    def _run_streaming(self, first: int, last: int, files: list, out_dir: str) -> list:
+        plan = self._plan(first, last, files, out_dir)
+        log.info("running step%s %s of %d on Spark (%s)", "s" if last > first else "",
+                 "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
+                 len(self._steps), self._master)
+        if self._in_process():
+            from streamr.runners.spark.harness import run_plan
+
+            result = run_plan(plan, self._session().sparkContext)
+        else:
+            result = self._submit_harness(plan, first)
+        for num, counters in result["counters"].items():
+            self._step_counters(int(num)).update(counters)
+        for report in result["reports"]:
+            log.warning("%s", report)
+        return [tuple(pair) for pair in result["outputs"]]
+
+    def _submit_harness(self, plan: dict, first: int) -> dict:
+        tmp = self._tmp_dir()
+        plan_path = os.path.join(tmp, "plan-%d.json" % first)
+        result_path = os.path.join(tmp, "result-%d.json" % first)
+        # JSON keys are strings: the harness reads step numbers back as such
+        plan = dict(plan, steps={str(k): v for k, v in plan["steps"].items()})
+        with open(plan_path, "w", encoding="utf_8") as handle:
+            json.dump(plan, handle)
+        argv = spark_submit_argv(self._submit_opts(), app=_HARNESS,
+                                 app_args=[plan_path, result_path],
+                                 py_files=[zip_streamr(tmp)], jobconf=self._spark_conf())
+        run_spark_submit(argv, env=self._submit_env(), log_prefix="spark: ",
+                         step_num=first, num_steps=len(self._steps))
+        with open(result_path, encoding="utf_8") as handle:
+            return json.load(handle)
+
+    # --- Spark itself --------------------------------------------------------------------
+
+    def _spark_args(self) -> list:
+        """The ``spark_args`` option, each value split like a shell splits
+        (``--spark-args='--executor-memory 2g'``, as mrjob takes it)."""
+        return [word for value in self._opts.get("spark_args") or []
+                for word in shlex.split(value)]
+
+    def _submit_opts(self) -> dict:
+        return dict(self._opts, spark_master=self._master, spark_args=self._spark_args())
+
+    def _spark_conf(self) -> dict:
+        """Spark properties every run sets: a failed task is retried as
+        many times as Hadoop would (``mapreduce.*.maxattempts``), and the
+        driver logs only what the user should see (see :meth:`_log_config`)."""
+        jobconf = self._step_jobconf()
+        attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
+                       int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
+        java_options = " ".join(filter(None, [
+            "-Dlog4j2.configurationFile=file:" + self._log_config(),
+            jobconf.get("spark.driver.extraJavaOptions")]))
+        return {"spark.task.maxFailures": str(attempts),
+                "spark.ui.showConsoleProgress": "false",
+                "spark.driver.extraJavaOptions": java_options}
+
+    def _log_config(self) -> str:
+        """A log4j2 configuration for Spark's driver: its start-up notes
+        and a failed task's Java stack say nothing the runner does not say
+        better (the job's own traceback), so only fatal errors are shown,
+        and warnings with ``-v``."""
+        path = os.path.join(self._tmp_dir(), "log4j2.properties")
+        if not os.path.exists(path):
+            level = "warn" if logging.getLogger("streamr").isEnabledFor(logging.DEBUG) else "fatal"
+            with open(path, "w", encoding="utf_8") as handle:
+                handle.write("\n".join([
+                    "rootLogger.level = %s" % level,
+                    "rootLogger.appenderRef.stderr.ref = stderr",
+                    "appender.console.type = Console",
+                    "appender.console.name = stderr",
+                    "appender.console.target = SYSTEM_ERR",
+                    "appender.console.layout.type = PatternLayout",
+                    "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n",
+                    ""]))
+        return path
+
+    def _submit_env(self) -> dict:
+        env = dict(os.environ)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
+        env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        parent = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file__)))
+        env["PYTHONPATH"] = parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
+                                      else "")
+        return env
+
+    def _session(self):
+        """The ``SparkSession`` to run on: the one running in this process
+        (left running), else a new one for this run (stopped at the end)."""
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+
+        if SparkContext._active_spark_context is not None:
+            return SparkSession.builder.getOrCreate()
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder.master(self._master).appName(self._job_key)
+        conf = dict(self._spark_conf())
+        conf.update(_conf_pairs(self._spark_args()))
+        conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
+        for name, value in conf.items():
+            builder = builder.config(name, value)
+        log.info("starting Spark (%s)", self._master)
+        self._own_session = builder.getOrCreate()
+        return self._own_session
+
+    def _stop_session(self) -> None:
+        session = getattr(self, "_own_session", None)
+        if session is not None:
+            self._own_session = None
+            session.stop()
+
+
+def _conf_pairs(args: list) -> dict:
+    """The ``--conf NAME=VALUE`` pairs among spark-submit *args* (all an
+    in-process session can take from them)."""
+    pairs = {}
+    for switch, value in zip(args, args[1:]):
+        if switch == "--conf" and "=" in value:
+            name, _, setting = value.partition("=")
+            pairs[name] = setting
+    return pairs

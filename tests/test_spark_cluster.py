@@ -1,0 +1,45 @@
+"""A job on a real multi-process Spark standalone cluster: a master and a
+worker on 127.0.0.1, each its own JVM started by pyspark's ``spark-class``,
+the job submitted with ``--spark-master spark://127.0.0.1:PORT`` through
+``spark-submit``, and its output compared with ``-r local``'s, byte for
+byte."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.jobs import EXAMPLES, JOBS, run_job
+from tests.support.spark import StandaloneCluster, output_files
+
+pytestmark = pytest.mark.slow
+pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
+
+TWO_STEPS = JOBS + "/mr_features.py"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    started = StandaloneCluster(str(tmp_path_factory.mktemp("spark-cluster")))
+    try:
+        yield started.start()
+    finally:
+        started.stop()
+
+
+def test_a_two_step_job_on_a_standalone_cluster(cluster, tmp_path):
+    import os
+
+    data = tmp_path / "in.txt"
+    data.write_bytes((EXAMPLES / "data" / "river-tales.txt").read_bytes())
+    env = dict(os.environ, STREAMR_TEST_JOB="MRTwoStepMax")
+    common = ["--no-conf", "--num-cores", "2", "--cmdenv", "STREAMR_TEST_JOB=MRTwoStepMax", data]
+    local = run_job(TWO_STEPS, "-r", "local", "-o", tmp_path / "local", *common, env=env)
+    assert local.returncode == 0, local.stderr.decode()
+    spark = run_job(TWO_STEPS, "-r", "spark", "--spark-master", cluster.url, "-o",
+                    tmp_path / "spark", *common, env=env, timeout=600)
+    assert spark.returncode == 0, spark.stderr.decode()[-5000:]
+    assert output_files(tmp_path / "spark") == output_files(tmp_path / "local")
+    assert b"[" in output_files(tmp_path / "spark")["part-00000"]
+    # the work ran on the cluster: the master lists the finished application
+    finished = cluster.state().get("completedapps") or []
+    assert any(app.get("name", "").startswith("mr_features") for app in finished)

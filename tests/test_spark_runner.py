@@ -1,0 +1,193 @@
+"""The Spark runner on real pyspark (a ``local[2]`` session shared by the
+module): every job gives, part file by part file, the bytes ``-r local``
+gives, with the same counters; a failing mapper ends in the job's own
+traceback and a line naming the step and the task."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from streamr.errors import StepFailedException
+from tests.jobs.mr_features import (
+    MRCounting,
+    MREnvReport,
+    MRRaiser,
+    MRRawMapper,
+    MRSortValues,
+    MRTaskCensus,
+    MRTwoStepMax,
+)
+from tests.jobs.mr_local_jobs import (
+    MRFiltersAndCmdCombiner,
+    MRKeyValues,
+    MRWordSum,
+)
+from tests.support.jobs import EXAMPLES, JOBS
+from tests.support.spark import output_files, start_session
+
+pytestmark = pytest.mark.slow
+pyspark = pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
+
+WORDS = ["alpha", "beta", "gamma", "delta", "drop", "eps", "skip", "zeta"]
+TEXT = b"".join(b"%s %s %s\n" % (WORDS[i % 8].encode(), WORDS[i * 7 % 5].encode(),
+                                  WORDS[i * i % 6].encode()) for i in range(300))
+# "word number" lines, numbers running down so that the order values reach
+# the reducer in shows in the output
+KEYED = b"".join(b"k%d %d\n" % (i % 23, 900 - i) for i in range(900))
+MAXSIZE = "mapreduce.input.fileinputformat.split.maxsize"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = start_session()
+    yield session
+    session.stop()
+
+
+def _example(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / (name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # runners find the job's script through its module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(job_class, runner: str, out_dir, inputs, args=()) -> list:
+    """Run *job_class* in this process under *runner* into *out_dir*; its
+    counters. Both runners plan for two cores, so their plans can match."""
+    argv = ["-r", runner, "--no-conf", "-o", str(out_dir), "--num-cores", "2",
+            "--local-tmp-dir", str(out_dir) + "-tmp",
+            "--cmdenv", "STREAMR_TEST_JOB=" + job_class.__name__, *map(str, args),
+            *map(str, inputs)]
+    job = job_class(argv).sandbox()
+    with job.make_runner() as job_runner:
+        job_runner.run()
+        return job_runner.counters()
+
+
+def same_as_local(tmp_path, job_class, inputs, args=()) -> dict:
+    """Run *job_class* under both runners; assert the same files in the
+    output directory, byte for byte, and the same counters; the files."""
+    local_counters = run(job_class, "local", tmp_path / "local", inputs, args)
+    spark_counters = run(job_class, "spark", tmp_path / "spark", inputs, args)
+    local, spark = output_files(tmp_path / "local"), output_files(tmp_path / "spark")
+    assert any(local.values()), "the local run gave no output to compare"
+    assert sorted(spark) == sorted(local)
+    for name in local:
+        assert spark[name] == local[name], name
+    assert spark_counters == local_counters
+    # the run's temporary files are gone
+    assert os.listdir(str(tmp_path / "spark") + "-tmp") == []
+    return spark
+
+
+def write(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_word_count_example(spark, tmp_path):
+    module = _example("mr_word_freq_count")
+    files = same_as_local(tmp_path, module.MRWordFreqCount,
+                          [EXAMPLES / "data" / "river-tales.txt"])
+    assert len([name for name in files if name.startswith("part-")]) > 1
+    assert "_SUCCESS" in files
+
+
+def test_combiner_over_many_map_tasks(spark, tmp_path):
+    inputs = [write(tmp_path, "a.txt", TEXT), write(tmp_path, "b.txt", TEXT[:2000])]
+    same_as_local(tmp_path, MRWordSum, inputs, ["-D", "%s=1500" % MAXSIZE])
+
+
+def test_values_reach_the_reducer_in_the_local_order(spark, tmp_path):
+    # many map tasks, few reducers: values of one key come from every task
+    same_as_local(tmp_path, MRKeyValues, [write(tmp_path, "keyed.txt", KEYED)],
+                  ["-D", "%s=700" % MAXSIZE, "-D", "mapreduce.job.reduces=3"])
+
+
+def test_multi_step_job(spark, tmp_path):
+    same_as_local(tmp_path, MRTwoStepMax, [write(tmp_path, "t.txt", TEXT)])
+
+
+def test_init_and_final_run_once_per_task(spark, tmp_path):
+    files = same_as_local(tmp_path, MRTaskCensus, [write(tmp_path, "t.txt", TEXT)],
+                          ["-D", "%s=2000" % MAXSIZE])
+    text = b"".join(files.values())
+    assert b'"__map_task__"\t["0", "1", "2"' in text
+    assert text.count(b'"__reduce_task__"') > 1
+
+
+def test_sort_values(spark, tmp_path):
+    same_as_local(tmp_path, MRSortValues, [write(tmp_path, "keyed.txt", KEYED)],
+                  ["-D", "%s=3000" % MAXSIZE])
+
+
+def test_jobconf_cmdenv_input_file_and_working_dir(spark, tmp_path):
+    files = same_as_local(tmp_path, MREnvReport, [write(tmp_path, "in.txt", b"x\n")],
+                          ["-D", "my.conf.value=seen", "--cmdenv", "STREAMR_TEST_VAR=also",
+                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py"])
+    text = b"".join(files.values())
+    assert b'"my_conf"\t"seen"' in text
+    assert b'"cmdenv"\t"also"' in text
+    assert b'"input_file"\t"in.txt"' in text
+    assert b"shipped.py" in text
+
+
+def test_mapper_raw(spark, tmp_path):
+    same_as_local(tmp_path, MRRawMapper, [write(tmp_path, "one.txt", b"a\n" * 10),
+                                          write(tmp_path, "two.txt", b"bb\n" * 7)])
+
+
+def test_counters_are_added_up_over_tasks(spark, tmp_path):
+    counters = run(MRCounting, "spark", tmp_path / "spark", [write(tmp_path, "t.txt", TEXT)],
+                   ["-D", "%s=2000" % MAXSIZE])
+    # every map task counted its lines; the one key was reduced once
+    assert counters == [{"lines": {"seen; all": 300}, "keys": {"reduced": 2}}]
+
+
+def test_shell_commands_and_pre_filters(spark, tmp_path):
+    inputs = [write(tmp_path, "t.txt", TEXT)]
+    files = same_as_local(tmp_path, MRFiltersAndCmdCombiner, inputs)
+    text = b"".join(files.values())
+    assert b'"skip"' not in text and b'"drop"' not in text and b'"alpha"' in text
+
+
+def test_a_failing_mapper_shows_the_jobs_traceback(spark, tmp_path):
+    data = write(tmp_path, "t.txt", b"fine\nfine\nboom here\nfine\n")
+    with pytest.raises(StepFailedException) as failed:
+        run(MRRaiser, "spark", tmp_path / "out", [data])
+    error = failed.value
+    assert re.match(r"Step 1 of 1 failed: mapper task \d reading \S+t\.txt line 3 failed",
+                    str(error)), str(error)
+    assert "mr_features.py" in error.details
+    assert 'raise ZeroDivisionError("boom line seen")' in error.details
+    assert "ZeroDivisionError: boom line seen" in error.details
+    assert "py4j" not in error.details.lower()
+    assert not (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
+    from tests.jobs.spark.mr_spark_mix import MRSparkMix
+
+    report = tmp_path / "report"
+    run(MRSparkMix, "spark", tmp_path / "spark", [write(tmp_path, "in.txt", TEXT)],
+        ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report])
+    # what the four steps make of TEXT: words counted at least twice, less
+    # the stop words, upper-cased, sorted as encoded keys
+    stop = (Path(JOBS) / "spark" / "mix_stop_words.txt").read_text().split()
+    counts = Counter(TEXT.decode().split())
+    expected = b"".join(b'"%s"\t%d\n' % (word.upper().encode(), count)
+                        for word, count in sorted(counts.items())
+                        if count >= 2 and word not in stop)
+    assert b"".join(data for name, data in output_files(tmp_path / "spark").items()
+                    if name.startswith("part-")) == expected
+    # the Spark step was submitted with its own spark_args
+    assert report.read_text() == "parallelism=3\n"
