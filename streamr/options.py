@@ -49,8 +49,9 @@ __all__ = [
     "unwrap",
 ]
 
-SUBPROCESS_RUNNERS = frozenset({"local", "emr"})
+SUBPROCESS_RUNNERS = frozenset({"local", "emr", "hadoop"})
 EMR = frozenset({"emr"})
+HADOOP = frozenset({"hadoop"})
 
 #: topics that group options in the reference docs, in the order shown
 TOPICS = {
@@ -63,6 +64,7 @@ TOPICS = {
     "emr-bootstrap": "Bootstrapping EMR nodes",
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
+    "hadoop": "Hadoop runner",
 }
 
 
@@ -306,6 +308,25 @@ OPTIONS: tuple[Option, ...] = (
          topic="emr-steps"),
     _emr("max_concurrent_steps", "int", "steps a cluster may run at once", default=1,
          metavar="N", topic="emr-steps", low=1, high=256),
+    # -- a Hadoop cluster of one's own (-r hadoop) --------------------------------------
+    Option("hadoop_bin", "command", "the hadoop program (with any arguments) (default:"
+           " bin/hadoop under $HADOOP_PREFIX, $HADOOP_HOME or $HADOOP_INSTALL, else hadoop"
+           " on PATH)", runners=HADOOP, switches=("--hadoop-bin",), metavar="CMD",
+           topic="hadoop"),
+    Option("hadoop_streaming_jar", "path", "Hadoop's streaming jar (default: looked for in"
+           " the Hadoop installation's usual places)", runners=HADOOP,
+           switches=("--hadoop-streaming-jar",), metavar="JAR", topic="hadoop"),
+    Option("hadoop_tmp_dir", "str", "directory on the cluster's filesystem (HDFS) for the"
+           " job's working files; a relative one is under the user's HDFS home",
+           runners=HADOOP, switches=("--hadoop-tmp-dir",), default="tmp/streamr",
+           metavar="DIR", topic="hadoop"),
+    Option("hadoop_log_dirs", "list", "directory holding the cluster's Hadoop logs (the job"
+           " history and YARN userlogs), read for the cause of a failure (repeatable;"
+           " default: yarn logs, then the installation's logs/ directory)",
+           runners=HADOOP, switches=("--hadoop-log-dirs",), metavar="DIR", topic="hadoop"),
+    Option("hadoop_extra_args", "list", "argument put before the streaming options of every"
+           " hadoop jar command (repeatable)", runners=HADOOP,
+           switches=("--hadoop-extra-arg",), metavar="ARG", topic="hadoop"),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}

@@ -111,7 +111,7 @@ class StreamingRun:
         self.job_id = "job_%d_%04d" % (stamp, number)
         self.ids = "%d_%04d" % (stamp, number)
         self.ctx.job_ids.append(self.job_id)
-        self.output = "s3://" + self.job.output.split("://", 1)[-1].rstrip("/")
+        self.output = (self.ctx.s3.canonical(self.job.output) or self.job.output).rstrip("/")
         splits = self._submit()
         self.ctx.application_ids.append(self.app_id)
         for message in ("Submitting tokens for job: %s" % self.job_id,):
@@ -155,7 +155,7 @@ class StreamingRun:
         s3 = self.ctx.s3
         staging = "/tmp/hadoop-yarn/staging/hadoop/.staging/%s" % self.job_id
         try:
-            bucket = self.output[len("s3://"):].split("/", 1)[0]
+            bucket = s3.split(self.output)[0]
             if not s3.bucket_exists(bucket):
                 raise StepFailed("Unknown Error.", "java.io.IOException: The specified bucket"
                                  " does not exist (Service: Amazon S3; Status Code: 404;"
@@ -453,8 +453,8 @@ class StreamingRun:
             "File System Counters": {
                 "FILE: Number of bytes read": fw.get("Reduce shuffle bytes", 0),
                 "FILE: Number of bytes written": fw.get("Map output bytes", 0),
-                "S3: Number of bytes read": read,
-                "S3: Number of bytes written": written,
+                "%s: Number of bytes read" % self.ctx.s3.counter_name: read,
+                "%s: Number of bytes written" % self.ctx.s3.counter_name: written,
             },
             "Job Counters ": job_counters,
             "Map-Reduce Framework": {name: fw.get(name, 0) for name in (
