@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 import threading
 
 from tests.emr_sim.clock import SimClock
@@ -94,7 +95,9 @@ def run_streaming_jar(home: str, args: list) -> int:
             os.replace(path + ".tmp", path)
             marker.append(path)
 
-    node = Node("localhost", "CORE", os.path.join(state, "node"), base_env=dict(os.environ))
+    # a node of its own for each job: its -files cache lives as long as the job
+    node = Node("localhost", "CORE", tempfile.mkdtemp(prefix="node-", dir=state),
+                base_env=dict(os.environ))
     ctx = StepContext(cluster_id="standin", step_id="", s3=store, clock=clock, nodes=[node],
                       log=ConsoleLog(clock, on_line), live=live,
                       new_application=_next_application(state), task_slots=2,
@@ -116,6 +119,7 @@ def run_streaming_jar(home: str, args: list) -> int:
         for path in marker:
             os.unlink(path)
         _write_task_logs(home, ctx)
+        node.remove()
     if killed.is_set() and getattr(run, "job_id", None):
         ctx.log.line("INFO", "org.apache.hadoop.mapreduce.Job",
                      "Job %s failed with state KILLED due to: Kill job %s received from %s"
