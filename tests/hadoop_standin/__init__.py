@@ -31,7 +31,8 @@ VERSION = "3.3.6"
 _SHIM = """#!/bin/sh
 # stand-in for Hadoop's {name} (tests/hadoop_standin)
 export STREAMR_STANDIN_HOME=${{STREAMR_STANDIN_HOME:-{home}}}
-PYTHONPATH={repo}${{PYTHONPATH:+:$PYTHONPATH}} exec {python} -S -m tests.hadoop_standin.main {name} "$@"
+export PYTHONPATH={repo}${{PYTHONPATH:+:$PYTHONPATH}}
+exec {python} -S -m tests.hadoop_standin.main {name} "$@"
 """
 
 

@@ -15,7 +15,7 @@ from tests.hadoop_standin.fs_cli import run_fs
 from tests.hadoop_standin.store import HdfsStore
 
 _VERSION = """Hadoop 3.3.6
-Source code repository https://github.com/apache/hadoop.git -r 1be78238728da9266a4f88195058f08fd012bf9c
+Source code repository https://github.com/apache/hadoop.git -r {commit}
 Compiled by ubuntu on 2023-06-18T08:22Z
 Compiled on platform linux-x86_64
 Compiled with protoc 3.7.1
@@ -38,7 +38,7 @@ def _unknown(name: str, argv: list) -> int:
 
 def hadoop(home: str, argv: list) -> int:
     if argv[:1] == ["version"]:
-        print(_VERSION.format(home=home))
+        print(_VERSION.format(home=home, commit="1be78238728da9266a4f88195058f08fd012bf9c"))
         return 0
     if argv[:1] in (["fs"], ["dfs"]):
         return run_fs(HdfsStore(os.path.join(home, "hdfs")), argv[1:])
