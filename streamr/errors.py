@@ -82,6 +82,8 @@ class HadoopNotFound(UsageError):
     exit status 2. The message names the places looked at and the option
     to set."""
 
+    exit_status = 2
+
 
 class HadoopError(StreamrError):
     """A ``hadoop`` command (``hadoop fs``, ``mapred``, ``yarn``) failed;
