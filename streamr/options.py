@@ -324,9 +324,10 @@ OPTIONS: tuple[Option, ...] = (
            " history and YARN userlogs), read for the cause of a failure (repeatable;"
            " default: yarn logs, then the installation's logs/ directory)",
            runners=HADOOP, switches=("--hadoop-log-dirs",), metavar="DIR", topic="hadoop"),
-    Option("hadoop_extra_args", "list", "argument put before the streaming options of every"
-           " hadoop jar command (repeatable)", runners=HADOOP,
-           switches=("--hadoop-extra-arg",), metavar="ARG", topic="hadoop"),
+    Option("hadoop_extra_args", "args", "arguments for every hadoop jar command, after"
+           " Hadoop's generic options and before the streaming ones; the switch's text is"
+           " split like a shell does (repeatable)", runners=HADOOP,
+           switches=("--hadoop-args",), metavar="ARGS", topic="hadoop"),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}

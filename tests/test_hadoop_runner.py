@@ -183,7 +183,7 @@ def test_the_jobs_hadoop_settings_reach_hadoop_jar(hadoop, tmp_path):
                          "--files", greeting, "--archives", "%s#stuff" % archive,
                          "-D", "mapreduce.task.timeout=600001",
                          "--cmdenv", "STREAMR_TEST_ENV=yes",
-                         "--hadoop-extra-arg=-verbose", "-o", out, "--no-output")
+                         "--hadoop-args=-verbose -lazyOutput", "-o", out, "--no-output")
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     (call,) = [call for call in hadoop.calls() if call[1:2] == ["jar"]]
@@ -205,6 +205,8 @@ def test_the_jobs_hadoop_settings_reach_hadoop_jar(hadoop, tmp_path):
     # the extra argument goes after Hadoop's generic options, before the streaming ones
     assert args.index("-verbose") > max(i for i, a in enumerate(args) if a == "-D")
     assert args.index("-verbose") < args.index("-input")
+    # the switch's text is split like a shell does (mrjob's --hadoop-args)
+    assert args[args.index("-verbose") + 1] == "-lazyOutput"
     # the job really ran with them: two reducers, the file in the working directory
     assert sorted(name for name in os.listdir(out) if name.startswith("part-")) == [
         "part-00000", "part-00001"]
