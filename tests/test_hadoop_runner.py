@@ -212,3 +212,26 @@ def test_the_jobs_hadoop_settings_reach_hadoop_jar(hadoop, tmp_path):
         "part-00000", "part-00001"]
     assert sorted(_parts(out).splitlines()) == [
         b'"a"\t["hi", 2]', b'"b"\t["hi", 1]', b'"c"\t["hi", 1]']
+
+
+def test_a_jar_step_runs_through_hadoop_jar_and_feeds_the_next_step(hadoop, tmp_path):
+    import zipfile
+
+    jar = tmp_path / "upper.jar"
+    with zipfile.ZipFile(jar, "w") as archive:
+        archive.write(os.path.join(HADOOP_JOBS, "upper_jar_main.py"), "__main__.py")
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"a b\nB c\n")
+    proc = run_on_hadoop(hadoop, os.path.join(HADOOP_JOBS, "mr_jar_then_streaming.py"),
+                         data, "--jar", jar, "-D", "streamr.test.conf=1")
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert sorted(proc.stdout.splitlines()) == [b'"A"\t1', b'"B"\t2', b'"C"\t1']
+    (call,) = [call for call in hadoop.calls() if call[1:3] == ["jar", str(jar)]]
+    args = call[3:]
+    assert args[:4] == ["-D", "streamr.test.conf=1", "-D", "streamr.test.jar=yes"]
+    assert re.fullmatch(r"hdfs:///\S+/files/\w+/in\.txt", args[4]), args
+    assert re.fullmatch(r"hdfs:///\S+/step-output/0000/", args[5]), args
+    (streaming,) = [c for c in hadoop.calls()
+                    if c[1:3] == ["jar", hadoop.streaming_jar] and args[5] in c]
+    assert streaming[streaming.index("-input") + 1] == args[5]

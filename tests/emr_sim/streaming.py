@@ -101,11 +101,10 @@ class StreamingRun:
         self.conf = job_conf(self.job, "streamjob%d.jar" % jar_number)
         self.reducers = int(self.conf["mapreduce.job.reduces"])
         self._check_classes()
-        self.log.line("INFO", STREAM_JOB, "packageJobJar: [] [/usr/lib/hadoop/hadoop-streaming"
-                      "-3.3.6-amzn-3.jar] /tmp/streamjob%d.jar tmpDir=null" % jar_number)
+        self.log.line("INFO", STREAM_JOB, "packageJobJar: [] [%s] /tmp/streamjob%d.jar"
+                      " tmpDir=null" % (self.ctx.streaming_jar, jar_number))
         self.log.line("INFO", "org.apache.hadoop.yarn.client.DefaultNoHARMFailoverProxyProvider",
-                      "Connecting to ResourceManager at ip-172-31-0-1.ec2.internal/"
-                      "172.31.0.1:8032")
+                      "Connecting to ResourceManager at %s" % self.ctx.resource_manager)
         number, stamp = self.ctx.new_application()
         self.app_id = "application_%d_%04d" % (stamp, number)
         self.job_id = "job_%d_%04d" % (stamp, number)
@@ -118,8 +117,8 @@ class StreamingRun:
             self.log.line("INFO", SUBMITTER, message)
         self.log.line("INFO", "org.apache.hadoop.yarn.client.api.impl.YarnClientImpl",
                       "Submitted application %s" % self.app_id)
-        self.log.line("INFO", JOB, "The url to track the job: http://ip-172-31-0-1.ec2.internal:"
-                      "20888/proxy/%s/" % self.app_id)
+        self.log.line("INFO", JOB, "The url to track the job: %s%s/"
+                      % (self.ctx.proxy_url, self.app_id))
         self.log.line("INFO", JOB, "Running job: %s" % self.job_id)
         self.log.line("INFO", JOB, "Job %s running in uber mode : false" % self.job_id)
         self.total = {"m": len(splits), "r": self.reducers}

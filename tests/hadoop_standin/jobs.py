@@ -101,7 +101,10 @@ def run_streaming_jar(home: str, args: list) -> int:
     ctx = StepContext(cluster_id="standin", step_id="", s3=store, clock=clock, nodes=[node],
                       log=ConsoleLog(clock, on_line), live=live,
                       new_application=_next_application(state), task_slots=2,
-                      task_timeout=600.0)
+                      task_timeout=600.0, resource_manager="localhost/127.0.0.1:8032",
+                      proxy_url="http://localhost:8088/proxy/",
+                      streaming_jar=os.path.join(home, "share", "hadoop", "tools", "lib",
+                                                 "hadoop-streaming-3.3.6.jar"))
     killed = threading.Event()
 
     def kill(_signum, _frame) -> None:

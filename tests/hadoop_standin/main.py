@@ -2,14 +2,19 @@
 ``yarn`` (``python -m tests.hadoop_standin.main NAME ARGS...``, from the
 shell scripts :func:`tests.hadoop_standin.install` writes). Each call is
 logged first; anything the stand-in does not know fails as Hadoop does
-with an unknown command."""
+with an unknown command. ``hadoop jar`` runs a streaming jar's job
+(:mod:`tests.hadoop_standin.jobs`), or a jar that is a zip holding a
+``__main__.py`` (what stands for a jar's main class in tests) with the
+arguments that follow the jar."""
 
 from __future__ import annotations
 
 import os
 import shlex
 import signal
+import subprocess
 import sys
+import zipfile
 
 from tests.hadoop_standin.fs_cli import run_fs
 from tests.hadoop_standin.store import HdfsStore
@@ -28,6 +33,13 @@ def _log_call(home: str, name: str, argv: list) -> None:
     os.makedirs(state, exist_ok=True)
     with open(os.path.join(state, "calls.log"), "a", encoding="utf_8") as log:
         log.write(" ".join(shlex.quote(word) for word in [name, *argv]) + "\n")
+
+
+def _runnable_jar(path: str) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as jar:
+        return "__main__.py" in jar.namelist()
 
 
 def _unknown(name: str, argv: list) -> int:
@@ -52,6 +64,10 @@ def hadoop(home: str, argv: list) -> int:
             from tests.hadoop_standin.jobs import run_streaming_jar
 
             return run_streaming_jar(home, argv[2:])
+        if _runnable_jar(jar):
+            # Hadoop's RunJar runs the jar's main class; a stand-in jar is a
+            # zip with a __main__.py, run with the same arguments
+            return subprocess.run([sys.executable, "-S", jar, *argv[2:]]).returncode
         print("Exception in thread \"main\" java.lang.ClassNotFoundException: %s"
               % (argv[2] if len(argv) > 2 else "main class"), file=sys.stderr)
         return 1
