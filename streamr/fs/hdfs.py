@@ -91,11 +91,11 @@ class _CatStream:
     def close(self) -> None:
         if self._proc.stdout.closed:
             return
-        rest = self._proc.stdout.read()  # let the command finish writing
+        self._proc.stdout.read()  # let the command finish writing
         self._proc.stdout.close()
         err = self._proc.stderr.read().decode("utf_8", "replace")
         self._proc.stderr.close()
-        if self._proc.wait() != 0 and rest is not None:
+        if self._proc.wait() != 0:
             raise HadoopError("hadoop fs -cat %s failed: %s" % (self._path, _last_line(err)))
 
     def __enter__(self):

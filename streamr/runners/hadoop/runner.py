@@ -117,13 +117,11 @@ class HadoopJobRunner(MRJobRunner):
         if not self._script:
             raise UsageError("the Hadoop runner needs the job's script file")
         for num, desc in enumerate(self._steps):
-            kind = desc.get("type")
-            if kind in STEP_TYPES:
-                continue
-            if str(kind).startswith("spark"):
+            kind = str(desc.get("type"))
+            if kind.startswith("spark"):
                 raise UsageError("step %d is a %s step, which the Hadoop runner does not run;"
                                  " run Spark steps with -r spark" % (num + 1, kind))
-            self._check_step_types(STEP_TYPES, "-r local")
+        self._check_step_types(STEP_TYPES, "-r local")
         self.get_hadoop_bin()
         if any(desc.get("type") == "streaming" for desc in self._steps):
             self.get_hadoop_streaming_jar()
