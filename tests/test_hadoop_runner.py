@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
+import tarfile
 
 import pytest
 
@@ -176,8 +176,8 @@ def test_the_jobs_hadoop_settings_reach_hadoop_jar(hadoop, tmp_path):
     greeting = tmp_path / "greeting.txt"
     greeting.write_text("hi\n")
     archive = tmp_path / "stuff.tar.gz"
-    subprocess.run(["tar", "czf", str(archive), "-C", str(tmp_path), "greeting.txt"],
-                   check=True)
+    with tarfile.open(archive, "w:gz") as packed:
+        packed.add(greeting, "greeting.txt")
     out = tmp_path / "out"
     proc = run_on_hadoop(hadoop, os.path.join(HADOOP_JOBS, "mr_hadoop_settings.py"), data,
                          "--files", greeting, "--archives", "%s#stuff" % archive,
