@@ -320,9 +320,9 @@ OPTIONS: tuple[Option, ...] = (
            " job's working files; a relative one is under the user's HDFS home",
            runners=HADOOP, switches=("--hadoop-tmp-dir",), default="tmp/streamr",
            metavar="DIR", topic="hadoop"),
-    Option("hadoop_log_dirs", "list", "directory holding the cluster's Hadoop logs (the job"
-           " history and YARN userlogs), read for the cause of a failure (repeatable;"
-           " default: yarn logs, then the installation's logs/ directory)",
+    Option("hadoop_log_dirs", "path_list", "directory holding the cluster's task logs"
+           " (YARN's userlogs/), read for the cause of a failure (repeatable, or"
+           " comma-separated; default: yarn logs, then the usual log directories)",
            runners=HADOOP, switches=("--hadoop-log-dirs",), metavar="DIR", topic="hadoop"),
     Option("hadoop_extra_args", "args", "arguments for every hadoop jar command, after"
            " Hadoop's generic options and before the streaming ones; the switch's text is"
