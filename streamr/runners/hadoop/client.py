@@ -99,6 +99,7 @@ class JobClient:
             run.returncode = proc.wait()
         except BaseException:
             end_progress()
+            self._read_what_is_there(proc, run)
             self._kill(run)
             _stop(proc)
             raise
@@ -127,6 +128,19 @@ class JobClient:
         match = _APPLICATION.search(line)
         if match:
             run.info.application_id = match.group(1)
+
+    def _read_what_is_there(self, proc: subprocess.Popen, run: JobRun) -> None:
+        """Read, without waiting, what the client printed and streamr has
+        not read yet: the job's id may be in it (an interrupt right after
+        the job was submitted)."""
+        try:
+            os.set_blocking(proc.stdout.fileno(), False)
+            rest = proc.stdout.read() or b""
+        except (OSError, ValueError):
+            return
+        for raw in rest.decode("utf_8", "replace").splitlines():
+            run.lines.append(raw)
+            self._follow(raw, run, None)
 
     def _kill(self, run: JobRun) -> None:
         """Kill the job *run* submitted, if it got that far."""
