@@ -106,6 +106,11 @@ def test_a_multi_step_example_reads_and_writes_hdfs(hadoop, examples, tmp_path):
                          "hdfs:///results/most-used", "--cat-output", cwd=data)
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
+    # a second run into the same directory stops before any work, as Hadoop would refuse it
+    again = run_on_hadoop(hadoop, copy / name, "hdfs:///data/words", "-o",
+                          "hdfs:///results/most-used", cwd=data)
+    assert again.returncode == 2, again.stderr.decode()
+    assert "hdfs:///results/most-used" in again.stderr.decode().strip().splitlines()[-1]
     written = _parts(hadoop.hdfs_path("/results/most-used"))
     assert _as_local_writes(written) == expected
     assert proc.stdout == written  # the output is read back from HDFS

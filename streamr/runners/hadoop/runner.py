@@ -132,6 +132,10 @@ class HadoopJobRunner(MRJobRunner):
         self._plan_working_dir()
         out_dir = self.get_output_dir()
         self._check_output_dir()
+        if not is_local_path(out_dir) and self.fs.exists(out_dir):
+            # Hadoop writes only to a directory that does not exist yet
+            raise UsageError("output directory %s already exists; Hadoop writes only to a"
+                             " new directory: remove it or choose another" % out_dir)
         final_output = self._job_dir() + "output/" if is_local_path(out_dir) else out_dir
         uploads = Uploads(self.fs, self._job_dir() + "files")
         planner = StepPlanner(
