@@ -15,6 +15,7 @@ import tarfile
 
 import pytest
 
+from streamr.runners.hadoop.diagnose import probable_cause
 from tests.support.hadoop import HADOOP_JOBS, make_install, run_on_hadoop, start_on_hadoop
 from tests.support.mrjob_examples import run_example, streamr_copy
 from tests.support.waiting import wait_for
@@ -134,19 +135,12 @@ def test_a_failing_mapper_shows_the_traceback_and_the_probable_cause(hadoop, tmp
     assert err.rstrip().splitlines()[-1].startswith("Step 1 of 1 failed: Job job_")
     assert "streamr/runners" not in err  # no streamr stack trace
 
-
-def test_hadoop_log_dirs_are_read_for_the_cause(hadoop, tmp_path):
-    data = tmp_path / "in.txt"
-    data.write_bytes(b"boom\n")
-    proc = run_on_hadoop(hadoop, os.path.join(HADOOP_JOBS, "mr_boom_mapper.py"), data,
-                         "--hadoop-log-dirs", hadoop.logs)
-    err = proc.stderr.decode()
-    assert proc.returncode == 1, err
-    assert "ValueError: the mapper cannot take 'boom'" in err
-    found = re.search(r"\(from %s/userlogs/(application_\w+)/container_\w+/stderr\)"
-                      % re.escape(hadoop.logs), err)
-    assert found, err
-    assert ["yarn", "logs", "-applicationId", found.group(1)] not in hadoop.calls()
+    # with hadoop_log_dirs, the same cause is read from the NodeManager's userlogs
+    app = re.search(r"yarn logs -applicationId (application_\w+)", err).group(1)
+    cause, looked = probable_cause(app, log_dirs=[hadoop.logs], yarn=["false"])
+    assert looked == hadoop.logs
+    assert cause.lines[-1] == "ValueError: the mapper cannot take 'boom here'"
+    assert cause.path.startswith(os.path.join(hadoop.logs, "userlogs", app, "container_"))
 
 
 def test_ctrl_c_kills_the_job_on_the_cluster_and_removes_its_hdfs_dir(hadoop, tmp_path):
@@ -191,7 +185,9 @@ def test_the_jobs_hadoop_settings_reach_hadoop_jar(hadoop, tmp_path):
                          "--hadoop-args=-verbose -lazyOutput", "-o", out, "--no-output")
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
-    (call,) = [call for call in hadoop.calls() if call[1:2] == ["jar"]]
+    # this job's hadoop jar (the stand-in is shared by the module's tests)
+    (call,) = [call for call in hadoop.calls() if call[1:2] == ["jar"]
+               and "streamr.test.marker=from-the-job" in call]
     assert call[2] == hadoop.streaming_jar
     args = call[3:]
 
