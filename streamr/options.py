@@ -65,6 +65,7 @@ TOPICS = {
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
     "hadoop": "Hadoop runner",
+    "history": "Run history",
 }
 
 
@@ -186,6 +187,29 @@ OPTIONS: tuple[Option, ...] = (
            switches=("--label",), topic="run"),
     Option("owner", "str", "owner for the job's name (default: your user name)",
            switches=("--owner",), topic="run"),
+    # -- run history ------------------------------------------------------------------
+    Option("history", "bool", "record the run in the run history (streamr runs, streamr"
+           " dashboard)", switches=("--history",), false_switch="--no-history", default=True,
+           topic="history"),
+    Option("history_db", "path", "SQLite database the run history is kept in (default:"
+           " $STREAMR_HISTORY_DB, else ~/.streamr/history.db)", switches=("--history-db",),
+           metavar="PATH", topic="history"),
+    Option("history_uri", "path", "S3 prefix to keep the run history under instead, one"
+           " object per run, so several machines share it (s3://bucket/prefix/)",
+           switches=("--history-uri",), metavar="URI", topic="history"),
+    Option("history_heartbeat", "float", "seconds between a running job's heartbeats in"
+           " its record", switches=("--history-heartbeat",), default=30.0, metavar="SECONDS",
+           topic="history", low=0.01, high=3600),
+    Option("history_lost_after", "float", "seconds without a heartbeat after which readers"
+           " show an active run as lost", switches=("--history-lost-after",), default=120.0,
+           metavar="SECONDS", topic="history", low=0.01),
+    Option("notify_command", "str", "shell command run when a run ends in a state of"
+           " notify_on; STREAMR_RUN_ID, STREAMR_JOB, STREAMR_STATE and STREAMR_CAUSE are in"
+           " its environment", switches=("--notify-command",), metavar="CMD",
+           topic="history"),
+    Option("notify_on", "list", "end states that run notify_command: failed, succeeded,"
+           " interrupted (repeatable, or comma-separated)", switches=("--notify-on",),
+           default=["failed"], combine="replace", metavar="STATE", topic="history"),
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once, and the number of map and"
            " reduce tasks planned (two per core; default: every core)",

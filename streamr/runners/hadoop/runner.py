@@ -161,8 +161,10 @@ class HadoopJobRunner(MRJobRunner):
                     desc, num, plan, step_inputs, output, last=num == num_steps - 1,
                     extra_args=self._opts.get("hadoop_extra_args") or ())
             log.info("Running step %d of %d...", num + 1, num_steps)
+            self._record_step(num)
             self._run_step(num, args, has_reducer="reducer" in desc)
             self._check_failed_records(num)
+            self._record_step(num, ended=True)
         if is_local_path(out_dir):
             self._download_output(final_output)
 
