@@ -15,6 +15,7 @@ import tarfile
 
 import pytest
 
+from streamr.history.reading import open_history
 from streamr.runners.hadoop.diagnose import probable_cause
 from tests.support.hadoop import HADOOP_JOBS, make_install, run_on_hadoop, start_on_hadoop
 from tests.support.mrjob_examples import run_example, streamr_copy
@@ -80,8 +81,9 @@ def test_mrjob_examples_give_local_runners_output(hadoop, examples, tmp_path, na
     expected = _local_parts(copy, data, tmp_path, name)
     before = _run_dirs(hadoop)
     out = tmp_path / "hadoop-out"
+    db = tmp_path / "history.db"
     proc = run_on_hadoop(hadoop, copy / name, "in1.txt", "in2.txt", "-o", out,
-                         "--no-output", cwd=data)
+                         "--no-output", "--history-db", db, cwd=data)
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     assert _as_local_writes(_parts(out)) == expected
@@ -91,6 +93,10 @@ def test_mrjob_examples_give_local_runners_output(hadoop, examples, tmp_path, na
     assert "tracking URL: http://" in err
     assert re.search(r"Map input records=%d\b" % (TEXT.count(b"\n") + 2), err), err
     assert _run_dirs(hadoop) == before  # its own removed
+    # the run history has it, step by step
+    (record,) = open_history(history_db=str(db)).list_runs()
+    assert record.runner == "hadoop" and record.state == "succeeded"
+    assert [step.state for step in record.steps] == ["succeeded"] * len(record.steps)
 
 
 @pytest.mark.mrjob
