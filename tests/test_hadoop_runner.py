@@ -11,13 +11,21 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import tarfile
 
 import pytest
 
 from streamr.history.reading import open_history
 from streamr.runners.hadoop.diagnose import probable_cause
-from tests.support.hadoop import HADOOP_JOBS, make_install, run_on_hadoop, start_on_hadoop
+from tests.support.hadoop import (
+    HADOOP_JOBS,
+    hadoop_env,
+    make_install,
+    run_on_hadoop,
+    start_on_hadoop,
+)
 from tests.support.mrjob_examples import run_example, streamr_copy
 from tests.support.waiting import wait_for
 
@@ -242,3 +250,19 @@ def test_a_jar_step_runs_through_hadoop_jar_and_feeds_the_next_step(hadoop, tmp_
     (streaming,) = [c for c in hadoop.calls()
                     if c[1:3] == ["jar", hadoop.streaming_jar] and args[5] in c]
     assert streaming[streaming.index("-input") + 1] == args[5]
+
+
+def test_stdin_setup_commands_and_a_tmp_dir_of_ones_own(hadoop, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, os.path.join(HADOOP_JOBS, "mr_hadoop_settings.py"), "-r", "hadoop",
+         "--no-conf", "--task-python-bin", sys.executable, "-",
+         "--setup", "echo hey > greeting.txt", "--hadoop-tmp-dir", "hdfs:///scratch/runs"],
+        input=b"b a\na\n", capture_output=True, env=hadoop_env(hadoop), timeout=300)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    # stdin was the input; the setup command ran in each task's working directory
+    assert sorted(proc.stdout.splitlines()) == [b'"a"\t["hey", 2]', b'"b"\t["hey", 1]']
+    puts = [call for call in hadoop.calls() if call[1:3] == ["fs", "-put"]]
+    assert puts and all(call[-1].startswith("hdfs:///scratch/runs/mr_hadoop_settings.")
+                        for call in puts[-3:])
+    assert os.listdir(hadoop.hdfs_path("/scratch/runs")) == []  # removed at the end
