@@ -217,6 +217,18 @@ class HdfsFilesystem(Filesystem):
         self._run("-mkdir", "-p", parent)
         self._run("-put", "-f", local_path, path)
 
+    def put_files(self, pairs: list) -> None:
+        """Copy each ``(local path, path)`` of *pairs*: their directories
+        made in one ``hadoop fs -mkdir``, then one ``-put`` a file (each
+        ``hadoop`` command starts a JVM on a real cluster: seconds, not
+        milliseconds)."""
+        if not pairs:
+            return
+        parents = sorted({path.rstrip("/").rsplit("/", 1)[0] for _, path in pairs})
+        self._run("-mkdir", "-p", *parents)
+        for local_path, path in pairs:
+            self._run("-put", "-f", local_path, path)
+
     def get(self, path: str, local_path: str) -> None:
         if os.path.exists(local_path):
             os.unlink(local_path)  # -get refuses to overwrite

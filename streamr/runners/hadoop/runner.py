@@ -24,6 +24,7 @@ import getpass
 import logging
 import os
 import shutil
+import time
 
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
@@ -130,9 +131,11 @@ class HadoopJobRunner(MRJobRunner):
 
     def _run(self) -> None:
         self._plan_working_dir()
+        given = self._output_dir is not None  # else the run's own, new directory
         out_dir = self.get_output_dir()
-        self._check_output_dir()
-        if not is_local_path(out_dir) and self.fs.exists(out_dir):
+        if given:
+            self._check_output_dir()
+        if given and not is_local_path(out_dir) and self.fs.exists(out_dir):
             # Hadoop writes only to a directory that does not exist yet
             raise UsageError("output directory %s already exists; Hadoop writes only to a"
                              " new directory: remove it or choose another" % out_dir)
@@ -149,7 +152,7 @@ class HadoopJobRunner(MRJobRunner):
         inputs = planner.inputs()
         plan = (planner.streaming_plan()
                 if any(desc["type"] == "streaming" for desc in self._steps) else None)
-        uploads.upload()
+        self._upload(uploads)
         num_steps = len(self._steps)
         for num, desc in enumerate(self._steps):
             step_inputs = inputs if num == 0 else [planner.step_output(num - 1)]
@@ -167,6 +170,19 @@ class HadoopJobRunner(MRJobRunner):
             self._record_step(num, ended=True)
         if is_local_path(out_dir):
             self._download_output(final_output)
+
+    def _upload(self, uploads: Uploads) -> None:
+        """Send the run's files to its new HDFS directory (nothing can be
+        there already), in as few ``hadoop fs`` commands as it takes."""
+        target = self.fs.for_path(self._job_dir())
+        if not hasattr(target, "put_files"):  # hadoop_tmp_dir on another filesystem
+            uploads.upload()
+            return
+        pairs = uploads.take_pending()
+        started = time.time()
+        target.put_files([(local, uri) for uri, local in pairs])
+        log.info("uploaded %d file(s), %.1f MB, in %.1fs", len(pairs),
+                 sum(os.path.getsize(local) for _, local in pairs) / 1e6, time.time() - started)
 
     def _jar_step_args(self, desc: dict, inputs: list, output: str) -> list:
         """``jar JAR [MAIN_CLASS] ARGS...`` of a jar step; a jar on HDFS is
