@@ -26,7 +26,7 @@ from streamr.runners.inline import InlineRunner
 from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
-EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf"]
+EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf", "hadoop.conf"]
 
 
 @pytest.fixture
