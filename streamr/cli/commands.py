@@ -18,6 +18,7 @@ from streamr.args import QUIET_SWITCH, VERBOSE_SWITCH
 from streamr.cli.cat import cat
 from streamr.cli.clusters import CLUSTER_COMMANDS
 from streamr.cli.conf import conf
+from streamr.cli.dashboard import dashboard
 from streamr.cli.failure import StreamrGroup
 from streamr.cli.run import run
 from streamr.console import set_up_logging
@@ -49,7 +50,7 @@ def cli(verbose: bool, quiet: bool) -> None:
 
 
 #: every subcommand of ``streamr``
-COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS]
+COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS, dashboard]
 
 for _command in COMMANDS:
     cli.add_command(_command)

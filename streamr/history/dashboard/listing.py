@@ -1,0 +1,114 @@
+"""Which runs the dashboard's index shows, and in which order.
+
+A person opening the dashboard first wants what is happening now, so runs
+that are running or waiting come first (running before waiting before
+starting), then every other run newest first. The filters are the page's
+query parameters (``?job=...&state=...&runner=...``): they narrow the list
+and the charts alike, and the same parameters serve the JSON endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
+
+__all__ = ["DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered"]
+
+#: runs the index lists at most, unless the query asks for another number
+DEFAULT_LIMIT = 200
+
+#: the largest ``limit`` a query may ask for: a page stays readable
+MAX_LIMIT = 5000
+
+#: order of the active states at the top of the index
+_ACTIVE_ORDER = {state: rank for rank, state in enumerate(("running", "waiting", "starting"))}
+
+
+class Filters(NamedTuple):
+    """What the person asked to see: each filter ``None`` when not set."""
+
+    job: str | None = None
+    state: str | None = None
+    runner: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def from_query(cls, query: dict) -> Filters:
+        """The filters of a parsed query string (``{name: [values]}``);
+        empty values, unknown states and malformed limits are ignored, so
+        a hand-edited address shows a page rather than an error."""
+        def first(name: str) -> str | None:
+            values = [v.strip() for v in query.get(name, []) if v.strip()]
+            return values[0] if values else None
+
+        state = first("state")
+        limit_text = first("limit")
+        limit = DEFAULT_LIMIT
+        if limit_text is not None and limit_text.isdigit() and int(limit_text) > 0:
+            limit = min(int(limit_text), MAX_LIMIT)
+        return cls(job=first("job"), state=state if state in STATES else None,
+                   runner=first("runner"), limit=limit)
+
+    def query(self, **changes: object) -> str:
+        """These filters (with *changes*) as a query string, ``?`` included
+        (empty when nothing is set)."""
+        values = self._replace(**changes)._asdict()
+        if values["limit"] == DEFAULT_LIMIT:
+            del values["limit"]
+        pairs = [(name, value) for name, value in values.items() if value is not None]
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def is_set(self) -> bool:
+        return any(value is not None for value in (self.job, self.state, self.runner))
+
+
+def ordered(runs: list) -> list:
+    """*runs* with the active ones first (running, waiting, starting), then
+    the others; newest first within each group."""
+    def key(run: RunRecord):
+        rank = _ACTIVE_ORDER.get(run.state, len(_ACTIVE_ORDER))
+        return (rank, -run.started, run.run_id)
+
+    return sorted(runs, key=key)
+
+
+@dataclass
+class Listing:
+    """The runs an index page shows, and what its filter form offers."""
+
+    filters: Filters
+    runs: list           # ordered, at most filters.limit
+    more: bool           # whether runs were left out by the limit
+    jobs: list           # every job name in the history, sorted
+    runners: list        # every runner name in the history, sorted
+    counts: dict         # {state: runs in that state}, under the job and runner filters
+
+    @property
+    def active(self) -> list:
+        return [run for run in self.runs if run.state in ACTIVE_STATES]
+
+    @property
+    def others(self) -> list:
+        return [run for run in self.runs if run.state not in ACTIVE_STATES]
+
+
+def list_runs(history, filters: Filters) -> Listing:
+    """What the index shows for *filters*, read from *history* (a
+    :class:`~streamr.history.reading.History`) in one pass."""
+    everything = history.list_runs()
+    jobs = sorted({run.job for run in everything})
+    runners = sorted({run.runner for run in everything})
+    narrowed = [run for run in everything
+                if (filters.job is None or run.job == filters.job)
+                and (filters.runner is None or run.runner == filters.runner)]
+    counts = {state: 0 for state in STATES}
+    for run in narrowed:
+        counts[run.state] = counts.get(run.state, 0) + 1
+    if filters.state is not None:
+        narrowed = [run for run in narrowed if run.state == filters.state]
+    runs = ordered(narrowed)
+    return Listing(filters=filters, runs=runs[:filters.limit], more=len(runs) > filters.limit,
+                   jobs=jobs, runners=runners, counts=counts)

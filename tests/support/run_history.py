@@ -1,0 +1,124 @@
+"""Run records for the dashboard's tests and its screenshot: a history
+seeded with runs of every state, written through the real SQLite store.
+
+:func:`seed_history` writes a fixed set of runs relative to *now*: for each
+state at least one run, a failure whose cause is known
+(:data:`FAILED_CAUSE`), a lost run whose heartbeat is two days old (read
+with :data:`LOST_AFTER`, so the running ones, whose heartbeat is *now*,
+stay running however slow the test machine is), and a job name and cause
+carrying markup, to show it arrives escaped."""
+
+from __future__ import annotations
+
+import time
+
+from streamr.history.record import RunRecord, StepRecord
+from streamr.history.stores.sqlite import SQLiteStore
+
+#: seconds without a heartbeat after which the tests' readers call a run lost
+LOST_AFTER = 86400.0
+
+#: the cause of the seeded failure, as a job prints it
+FAILED_CAUSE = ("Step 2 of 2 failed: task attempt_0002_r_000003_0: KeyError: 'session_id'\n"
+                "\n"
+                "Traceback (most recent call last):\n"
+                '  File "mr_sessions.py", line 41, in reducer\n'
+                "    start = record['session_id']\n"
+                "KeyError: 'session_id'\n")
+
+#: a job name and a cause that would run script if a page did not escape them
+HOSTILE_JOB = "<script>alert('job')</script>"
+HOSTILE_CAUSE = "<script>document.title='pwned'</script> broke & left"
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+def make_run(run_id: str, *, job: str, state: str, started: float, seconds: float | None,
+             runner: str = "local", heartbeat: float | None = None, cause: str | None = None,
+             steps: list | None = None, **more) -> RunRecord:
+    """A record as a runner would have written it: *seconds* is how long a
+    finished run took (``None`` for one that has not ended)."""
+    ended = None if seconds is None else started + seconds
+    values = dict(
+        run_id=run_id, job=job, script="/home/ana/jobs/%s.py" % job.lower(),
+        argv=["/home/ana/jobs/%s.py" % job.lower(), "-r", runner, "logs/", "-o", "out/"],
+        runner=runner, user="ana", host="batch-1", cwd="/home/ana/jobs",
+        conf_paths=["/home/ana/.streamr.conf"], state=state, started=started, ended=ended,
+        heartbeat=heartbeat if heartbeat is not None else (ended or started),
+        steps=steps if steps is not None else [], counters={}, output="out/",
+        input_count=12, input_bytes=48_500_000, cause=cause)
+    values.update(more)
+    return RunRecord(**values)
+
+
+def _steps(states: list, started: float) -> list:
+    steps = []
+    for num, state in enumerate(states):
+        begun = None if state == "pending" else started + 40 * num
+        done = begun + 38 if state in ("succeeded", "failed") else None
+        counters = {"streamr": {"records in": 1000 * (num + 1)}} if begun is not None else {}
+        steps.append(StepRecord(num, "streaming", state, begun, done, counters))
+    return steps
+
+
+def seed_runs(now: float) -> list:
+    """The seeded runs (newest first within each job), relative to *now*."""
+    runs = []
+    # a nightly job: durations that creep up, one failure, one interruption
+    for night, (seconds, state) in enumerate([(610, "succeeded"), (655, "succeeded"),
+                                              (640, "failed"), (700, "succeeded"),
+                                              (720, "interrupted"), (760, "succeeded"),
+                                              (805, "succeeded")]):
+        started = now - (7 - night) * DAY
+        runs.append(make_run("mr_log_counts.ana.%d" % night, job="MRLogCounts", state=state,
+                             started=started, seconds=seconds, runner="emr",
+                             cluster_id="j-2AXXXXXXGAPLF", log_uri="s3://team-logs/emr/",
+                             cause="interrupted (Ctrl-C)" if state == "interrupted"
+                             else "Step 1 of 1 failed: cluster ran out of disk" if
+                             state == "failed" else None,
+                             steps=_steps(["succeeded" if state == "succeeded" else state],
+                                          started),
+                             counters={"streamr": {"lines": 52_000 + night}}))
+    runs.append(make_run("mr_log_counts.ana.7", job="MRLogCounts", state="running",
+                         started=now - 300, seconds=None, heartbeat=now, runner="emr",
+                         cluster_id="j-2AXXXXXXGAPLF", log_uri="s3://team-logs/emr/",
+                         steps=_steps(["running"], now - 300)))
+    # the failing job with the known cause, and its earlier good runs
+    for day, seconds in enumerate([95, 101, 99]):
+        runs.append(make_run("mr_sessions.ana.%d" % day, job="MRSessions", state="succeeded",
+                             started=now - (4 - day) * DAY, seconds=seconds,
+                             steps=_steps(["succeeded", "succeeded"], now - (4 - day) * DAY)))
+    runs.append(make_run("mr_sessions.ana.3", job="MRSessions", state="failed",
+                         started=now - 2 * HOUR, seconds=84, cause=FAILED_CAUSE,
+                         steps=_steps(["succeeded", "failed"], now - 2 * HOUR)))
+    # waiting for a pooled cluster; starting; lost (killed with -9 two days ago)
+    runs.append(make_run("mr_word_freq.bo.0", job="MRWordFreq", state="waiting",
+                         started=now - 90, seconds=None, heartbeat=now, runner="emr",
+                         user="bo", cluster_id="j-3BYYYYYYPOOL1",
+                         steps=_steps(["pending"], now - 90)))
+    runs.append(make_run("mr_word_freq.bo.1", job="MRWordFreq", state="starting",
+                         started=now - 5, seconds=None, heartbeat=now, user="bo"))
+    runs.append(make_run("mr_word_freq.bo.lost", job="MRWordFreq", state="running",
+                         started=now - 2 * DAY - 600, seconds=None, heartbeat=now - 2 * DAY,
+                         user="bo", steps=_steps(["running"], now - 2 * DAY - 600)))
+    runs.append(make_run("mr_word_freq.bo.old", job="MRWordFreq", state="succeeded",
+                         started=now - 3 * DAY, seconds=42, user="bo"))
+    return runs
+
+
+def hostile_run(now: float) -> RunRecord:
+    """A failed run whose job name and cause are markup."""
+    return make_run("hostile.0", job=HOSTILE_JOB, state="failed", started=now - 3 * HOUR,
+                    seconds=3, cause=HOSTILE_CAUSE)
+
+
+def seed_history(path, now: float | None = None, *, hostile: bool = True) -> list:
+    """Write the seeded runs (and, with *hostile*, :func:`hostile_run`)
+    into the SQLite database at *path*; the records written."""
+    now = time.time() if now is None else now
+    store = SQLiteStore(str(path))
+    runs = seed_runs(now) + ([hostile_run(now)] if hostile else [])
+    for run in runs:
+        store.save(run)
+    return runs
