@@ -10,6 +10,7 @@ carrying markup, to show it arrives escaped."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from streamr.history.record import RunRecord, StepRecord
@@ -122,3 +123,34 @@ def seed_history(path, now: float | None = None, *, hostile: bool = True) -> lis
     for run in runs:
         store.save(run)
     return runs
+
+
+@contextlib.contextmanager
+def serving(db_path, *, refresh: float = 5.0, lost_after: float = LOST_AFTER):
+    """A dashboard of the SQLite history at *db_path*, served from a thread
+    on a free port of 127.0.0.1 (stopped on exit)."""
+    from streamr.history.dashboard.server import DashboardServer
+    from streamr.history.reading import open_history
+
+    history = open_history(history_db=str(db_path), lost_after=lost_after)
+    server = DashboardServer(history, port=0, store_text=str(db_path), refresh=refresh)
+    server.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch(server, path: str, method: str = "GET"):
+    """``(status, headers, body text)`` of *path* on *server*, errors included."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(server.url.rstrip("/") + path, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.headers, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read().decode("utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from streamr.history.dashboard.listing import run_seconds
 from streamr.history.dashboard.markup import Html, fill, how_long, join
 
 __all__ = ["BAR_GAP", "BAR_WIDTH", "HEIGHT", "STATE_COLOURS", "job_chart"]
@@ -48,9 +49,10 @@ fill="$colour" data-run="$run_id" data-state="$state" data-seconds="$seconds">\
 def job_chart(runs: list, *, now: float) -> Html:
     """The chart of *runs* (one job's, newest first, as
     :meth:`~streamr.history.reading.History.job_history` gives them), with
-    durations of unfinished runs measured up to *now*."""
+    durations of unfinished runs measured up to *now* (lost ones up
+    to their last heartbeat)."""
     oldest_first = list(reversed(runs))
-    durations = [run.duration(now) or 0.0 for run in oldest_first]
+    durations = [run_seconds(run, now) or 0.0 for run in oldest_first]
     longest = max(durations, default=0.0) or 1.0
     width = max(1, len(oldest_first)) * (BAR_WIDTH + BAR_GAP)
     bars = []

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from streamr.history.dashboard.chart import STATE_COLOURS, job_chart
 from streamr.history.dashboard.layout import badge, header, live, page
-from streamr.history.dashboard.listing import Filters, Listing
+from streamr.history.dashboard.listing import Filters, Listing, run_seconds
 from streamr.history.dashboard.markup import Html, fill, how_long, join, when
 from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
 
@@ -38,8 +38,8 @@ _TABLE = """<table class="runs" id="$id"><thead><tr><th>State</th><th>Run</th><t
 </thead><tbody>$rows</tbody></table>"""
 
 _ROW = """<tr class="run state-$state" data-run="$run_id" data-job="$job"><td>$badge</td>\
-<td><a href="$href">$run_id</a></td><td>$job</td><td>$runner</td><td>$who</td>\
-<td>$started</td><td class="num">$duration</td><td class="note">$note</td></tr>"""
+<td><a href="$href">$run_id</a></td><td>$job</td><td>$runner</td><td class="who">$who</td>\
+<td class="when">$started</td><td class="num">$duration</td><td class="note">$note</td></tr>"""
 
 _FIGURE = """<figure class="job-chart" data-job="$job"><figcaption><a href="/$query">$job</a> \
 <span class="longest">$summary</span></figcaption>$chart</figure>"""
@@ -75,7 +75,7 @@ def _row(run: RunRecord, now: float) -> Html:
     return fill(_ROW, state=run.state, run_id=run.run_id, job=run.job, badge=badge(run.state),
                 href="/runs/" + quote(run.run_id, safe=""), runner=run.runner,
                 who="%s@%s" % (run.user, run.host), started=when(run.started),
-                duration=how_long(run.duration(now)), note=note(run, now))
+                duration=how_long(run_seconds(run, now)), note=note(run, now))
 
 
 def _table(table_id: str, runs: list, now: float, empty: str, note_heading: str) -> Html:
@@ -107,7 +107,7 @@ def _charts(history, listing: Listing, now: float) -> Html:
         finished = [run for run in runs if run.state not in ACTIVE_STATES]
         failed = sum(run.state == "failed" for run in finished)
         summary = "last %d: %d failed, longest %s" % (
-            len(runs), failed, how_long(max((run.duration(now) or 0 for run in runs),
+            len(runs), failed, how_long(max((run_seconds(run, now) or 0 for run in runs),
                                             default=0)))
         figures.append(fill(_FIGURE, job=job, query=listing.filters.query(job=job),
                             summary=summary, chart=job_chart(runs, now=now)))
@@ -129,12 +129,12 @@ def index_part(history, listing: Listing, *, now: float | None = None) -> Html:
         Html("<h2>Running and waiting</h2>"),
         _table("active-runs", listing.active, now, "Nothing is running or waiting.",
                "Progress"),
+        _charts(history, listing, now),
         Html("<h2>Finished and lost</h2>"),
         _table("other-runs", listing.others, now,
                "No runs match." if listing.filters.is_set() else "No runs recorded yet.",
                "Cause"),
         Html(more),
-        _charts(history, listing, now),
         fill('<p class="updated">Updated $at.</p>', at=when(now)),
     ])
     return body

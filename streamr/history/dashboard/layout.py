@@ -29,6 +29,7 @@ table { border-collapse: collapse; }
 th, td { text-align: left; padding: .25em .7em .25em 0; vertical-align: top; }
 th { font-weight: 600; color: #555; border-bottom: 1px solid #ddd; }
 tr.run td { border-bottom: 1px solid #f0f0f0; }
+td.who, td.when { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.note { color: #444; max-width: 48em; overflow-wrap: anywhere; }
 tr.run.state-failed td.note { color: #a32420; }

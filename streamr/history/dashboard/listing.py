@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
 
-__all__ = ["DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered"]
+__all__ = ["DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered", "run_seconds"]
 
 #: runs the index lists at most, unless the query asks for another number
 DEFAULT_LIMIT = 200
@@ -63,6 +63,15 @@ class Filters(NamedTuple):
 
     def is_set(self) -> bool:
         return any(value is not None for value in (self.job, self.state, self.runner))
+
+
+def run_seconds(run: RunRecord, now: float) -> float | None:
+    """How long *run* took, or has taken so far at *now*. A lost run is
+    measured to its last heartbeat: the hours since it died are not its
+    duration, and would dwarf every other bar of its job's chart."""
+    if run.state == "lost" and run.ended is None:
+        return max(0.0, run.heartbeat - run.started)
+    return run.duration(now)
 
 
 def ordered(runs: list) -> list:

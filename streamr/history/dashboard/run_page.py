@@ -16,6 +16,7 @@ import time
 from urllib.parse import quote
 
 from streamr.history.dashboard.layout import badge, header, live, page, rows
+from streamr.history.dashboard.listing import run_seconds
 from streamr.history.dashboard.markup import Html, fill, how_long, join, size, when
 from streamr.history.record import RunRecord, StepRecord
 
@@ -85,7 +86,7 @@ def _fields(run: RunRecord, now: float) -> Html:
     pairs = [
         ("Job", run.job), ("Script", run.script), ("Runner", run.runner),
         ("State", badge(run.state)), ("Started", when(run.started)),
-        ("Ended", when(run.ended)), ("Duration", how_long(run.duration(now))),
+        ("Ended", when(run.ended)), ("Duration", how_long(run_seconds(run, now))),
         ("Last heartbeat", "%s (%s ago)" % (when(run.heartbeat),
                                              how_long(max(0.0, now - run.heartbeat)))),
         ("User", run.user), ("Host", run.host), ("Working directory", run.cwd),
@@ -103,16 +104,19 @@ def _fields(run: RunRecord, now: float) -> Html:
 def run_part(run: RunRecord, *, now: float | None = None) -> Html:
     """The refreshing part of a run's page: fields, steps, counters, cause."""
     now = time.time() if now is None else now
-    steps = (fill(_STEPS, rows=join(_step(step, now) for step in run.steps))
+    # a lost run's steps stopped with its last heartbeat
+    step_now = run.heartbeat if run.state == "lost" else now
+    steps = (fill(_STEPS, rows=join(_step(step, step_now) for step in run.steps))
              if run.steps else Html('<p class="empty-note">No steps recorded.</p>'))
     cause = (fill('<pre id="cause">$cause</pre>', cause=run.cause) if run.cause
              else Html('<p class="empty-note" id="cause">No cause recorded.</p>'))
     return join([
         _fields(run, now),
+        # why it failed is the first question about a failed run
+        Html("<h2>Cause</h2>"), cause,
         Html("<h2>Steps</h2>"), steps,
         Html("<h2>Counters</h2>"), fill('<div id="counters">$t</div>',
                                         t=counters_table(run.counters)),
-        Html("<h2>Cause</h2>"), cause,
         fill('<p class="updated">Updated $at.</p>', at=when(now)),
     ])
 

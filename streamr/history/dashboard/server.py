@@ -193,8 +193,9 @@ class DashboardServer(ThreadingHTTPServer):
     def start_in_thread(self) -> threading.Thread:
         """Serve from a daemon thread (for tests and embedding); stop with
         :meth:`shutdown` then :meth:`server_close`."""
-        thread = threading.Thread(target=self.serve_forever, name="streamr-dashboard",
-                                  daemon=True)
+        # a short poll, so that shutdown() returns at once
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name="streamr-dashboard", daemon=True)
         thread.start()
         return thread
 
