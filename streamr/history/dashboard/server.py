@@ -32,8 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from streamr.errors import StreamrError
-from streamr.history.dashboard import layout
 from streamr.history.dashboard.index_page import index_page, index_part
+from streamr.history.dashboard.layout import SCRIPT, page
 from streamr.history.dashboard.listing import Filters, list_runs
 from streamr.history.dashboard.markup import fill
 from streamr.history.dashboard.run_page import missing_page, run_page, run_part
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 #: seconds between a page's refreshes
 DEFAULT_REFRESH = 5.0
 
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(layout.SCRIPT.encode()).digest()).decode()
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 
 #: only the page's own script runs; styles are inline; fetches go to this server only
 _POLICY = ("default-src 'none'; script-src 'sha256-%s'; style-src 'unsafe-inline'; "
@@ -111,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         except _STORE_ERRORS as exc:
             log.warning("could not read the run history: %s", exc)
             message = fill("<p>Could not read the run history: $error</p>", error=str(exc))
-            return _html(layout.page("history unreadable", message),
+            return _html(page("history unreadable", message),
                          HTTPStatus.SERVICE_UNAVAILABLE)
 
     def _route(self, path: str, query: dict) -> _Answer:
