@@ -228,3 +228,11 @@ def test_options_and_config_never_import_runners():
             if _under(candidate, [name]):
                 assert not any(_under(t, ["streamr.runners"]) for t in module.anywhere), (
                     candidate)
+
+
+def test_history_knows_runs_not_runners():
+    # runners call into the history; the history never reaches back into them
+    for name, module in MODULES.items():
+        if _under(name, ["streamr.history"]):
+            assert not any(_under(t, ["streamr.runners", "streamr.job"])
+                           for t in module.anywhere), name

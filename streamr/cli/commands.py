@@ -21,6 +21,7 @@ from streamr.cli.conf import conf
 from streamr.cli.dashboard import dashboard
 from streamr.cli.failure import StreamrGroup
 from streamr.cli.run import run
+from streamr.cli.runs import runs
 from streamr.console import set_up_logging
 
 __all__ = ["COMMANDS", "cli", "main"]
@@ -50,7 +51,7 @@ def cli(verbose: bool, quiet: bool) -> None:
 
 
 #: every subcommand of ``streamr``
-COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS, dashboard]
+COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS, runs, dashboard]
 
 for _command in COMMANDS:
     cli.add_command(_command)

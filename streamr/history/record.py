@@ -85,11 +85,13 @@ class RunRecord:
         return None if end is None else max(0.0, end - self.started)
 
     def cause_line(self) -> str:
-        """The first non-blank line of the cause (``""`` when there is none)."""
-        for line in (self.cause or "").splitlines():
-            if line.strip():
-                return line.strip()
-        return ""
+        """The line that sums the cause up (``""`` when there is none): its
+        first line, except after a traceback, which the job prints above
+        the line that says which step and task failed; then the last."""
+        lines = [line.strip() for line in (self.cause or "").splitlines() if line.strip()]
+        if not lines:
+            return ""
+        return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
 
     def effective_state(self, now: float, lost_after: float) -> str:
         """The state a reader should show at *now*: ``lost`` for a run that

@@ -10,19 +10,22 @@ from streamr.job import MRJob
 
 class MRHistoryCount(MRJob):
     """Counts words. ``--fail-on WORD`` makes the reducer raise on WORD;
-    ``--hold-until PATH`` makes the mapper write PATH.started and then wait
-    until PATH exists."""
+    ``--hold-until PATH`` makes the mapper write PATH.started.PID and then wait
+    until PATH exists; ``--interrupt`` makes it stop as Ctrl-C stops it."""
 
     def configure_args(self):
         super().configure_args()
         self.add_passthru_arg("--fail-on", default="")
         self.add_passthru_arg("--hold-until", default="")
         self.add_passthru_arg("--api-token", default="")
+        self.add_passthru_arg("--interrupt", action="store_true")
 
     def mapper(self, _, line):
+        if self.options.interrupt:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the inline runner's process
         hold = self.options.hold_until
         if hold:
-            with open(hold + ".started", "w"):
+            with open("%s.started.%d" % (hold, os.getpid()), "w"):
                 pass
             # the test kills this process: it waits for an event that never comes
             while not os.path.exists(hold):

@@ -52,8 +52,22 @@ _POLICY = ("default-src 'none'; script-src 'sha256-%s'; style-src 'unsafe-inline
            "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
            "frame-ancestors 'none'" % _SCRIPT_HASH)
 
-#: what a broken or unreachable store raises: shown as a one-line 503, not a traceback
-_STORE_ERRORS = (sqlite3.Error, OSError, StreamrError)
+
+
+def _store_errors() -> tuple:
+    """What a broken or unreachable store raises, shown as a one-line 503
+    rather than a traceback: SQLite's errors, the file system's, streamr's
+    own, and an S3 store's botocore errors (a wrong endpoint, a denied
+    bucket)."""
+    errors: tuple = (sqlite3.Error, OSError, StreamrError)
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # a history without S3 needs no botocore
+        return errors
+    return (*errors, BotoCoreError, ClientError)
+
+
+_STORE_ERRORS = _store_errors()
 
 
 def is_loopback(host: str) -> bool:

@@ -169,7 +169,7 @@ class EMRJobRunner(MRJobRunner):
             starter=self._starter(), job_key=self._job_key,
             log_uri=self._new_cluster_log_uri(), lock_dir=self._lock_dir(),
             partial_outputs=(self._final_output, self._job_dir() + "step-output/"),
-            every=self._every())
+            every=self._every(), on_state=self._record_state)
 
     def _choose_placement(self) -> Placement:
         """The cluster ``cluster_id`` names, else a pool's, else a new one."""
@@ -238,13 +238,30 @@ class EMRJobRunner(MRJobRunner):
                 return "map %d%% reduce %d%%" % info.last_progress
             return None
 
+        def polled(result) -> None:
+            self._record_emr(cluster_id, result)
+            if on_poll is not None:
+                on_poll(result)
+
         watcher = StepWatcher(self.clusters, cluster_id, steps.labels(len(self._steps)),
-                              self._every(), progress=progress, on_poll=on_poll)
+                              self._every(), progress=progress, on_poll=polled)
         while True:
             result = watcher.wait()
             if not steps.send_next(self.clusters, cluster_id, result):
                 return result
             watcher.watch(steps.labels(len(self._steps)))
+
+    def _record_state(self, state: str) -> None:
+        if self._recorder is not None:
+            self._recorder.state(state)
+
+    def _record_emr(self, cluster_id: str, result) -> None:
+        """Tell the run history the cluster, its logs and the steps' states."""
+        if self._recorder is None:
+            return
+        ids = list(self._placement.steps.ids)
+        self._recorder.update(cluster_id=cluster_id, log_uri=self.log_uri())
+        self._recorder.emr_steps(ids, {step_id: result.step_state(step_id) for step_id in ids})
 
     def _download_output(self) -> None:
         staging = self._staging_dir()
