@@ -312,3 +312,120 @@ def test_an_unreadable_history_is_one_line_not_a_traceback(tmp_path, caplog):
     assert "Could not read the run history: file is not a database" in body
     assert "Traceback" not in body
     assert any("could not read the run history" in r.getMessage() for r in caplog.records)
+
+
+def test_the_form_s_empty_fields_lead_to_the_address_of_what_was_chosen(server):
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        connection.request("GET", "/?job=MRSessions&state=&runner=&extra=1")
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+    assert answer.status == 303 and answer.headers["Location"] == "/?job=MRSessions"
+    status, _, body = fetch(server, "/?job=MRSessions")
+    assert status == 200 and run_ids(body, "other-runs")[0] == "mr_sessions.ana.3"
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _dashboard_process(tmp_path, *args):
+    """``streamr dashboard`` as a user starts it, with its stderr in a
+    file; the process and the address it serves on."""
+    import subprocess
+    import sys
+
+    from tests.support.waiting import wait_for_line
+
+    stderr = tmp_path / "stderr.txt"
+    with open(stderr, "wb") as handle:
+        proc = subprocess.Popen([sys.executable, "-m", "streamr.cli", "dashboard", "--port", "0",
+                                 *map(str, args)], cwd=str(tmp_path), stdout=subprocess.PIPE,
+                                stderr=handle)
+    try:
+        match = wait_for_line(stderr, r"^streamr dashboard: serving (http://\S+) ", proc=proc)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, match.group(1), stderr
+
+
+def _stop(proc) -> tuple:
+    """Ctrl-C, as a person stops it: its exit status and stdout."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    return proc.returncode, stdout
+
+
+class _At:
+    """What :func:`fetch` needs of a server: its address."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+
+@pytest.mark.slow
+def test_the_command_serves_the_history_its_config_file_names(tmp_path, own_db):
+    conf = tmp_path / "streamr.conf"
+    conf.write_text("runners:\n  local:\n    history_db: %s\n    history_lost_after: %d\n"
+                    % (own_db, LOST_AFTER))
+    proc, url, stderr = _dashboard_process(tmp_path, "-c", conf)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        status, _, body = fetch(_At(url), "/")
+        assert status == 200 and "mr_sessions.ana.3" in body and str(own_db) in body
+        assert run_ids(body, "active-runs")[0] == "mr_log_counts.ana.7"
+    finally:
+        returncode, stdout = _stop(proc)
+    assert returncode == 0 and stdout == b""
+    assert "anyone who can reach" not in stderr.read_text()
+    assert "Traceback" not in stderr.read_text()
+
+
+@pytest.mark.slow
+def test_serving_beyond_this_machine_takes_host_and_warns(tmp_path, own_db):
+    proc, url, stderr = _dashboard_process(tmp_path, "--host", "0.0.0.0", "--history-db",
+                                           own_db)
+    try:
+        assert url.startswith("http://0.0.0.0:")
+        warning = stderr.read_text()
+        assert "serving on 0.0.0.0: anyone who can reach this machine can read the run" \
+               " history" in warning
+        status, _, _ = fetch(_At(url.replace("0.0.0.0", "127.0.0.1")), "/")
+        assert status == 200
+    finally:
+        returncode, _ = _stop(proc)
+    assert returncode == 0
+
+
+def test_a_port_in_use_is_one_line_and_status_2(own_db):
+    import socket
+
+    from click.testing import CliRunner
+
+    from streamr.cli import cli
+
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        try:
+            runner = CliRunner(mix_stderr=False)
+        except TypeError:  # click 8.2 keeps stderr apart by itself
+            runner = CliRunner()
+        result = runner.invoke(cli, ["dashboard", "--port", str(port), "--history-db",
+                                     str(own_db), "--no-conf"])
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert result.stderr == ("streamr: error: port %d on 127.0.0.1 is in use: choose another"
+                             " with --port (0: any free port)\n" % port)

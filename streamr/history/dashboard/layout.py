@@ -79,6 +79,7 @@ SCRIPT = """
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>$title</title><style>$style</style></head>
 <body>$body<script>$script</script></body></html>
 """

@@ -84,10 +84,12 @@ def is_loopback(host: str) -> bool:
 class _Answer:
     """A response: status, content type and body."""
 
-    def __init__(self, status: HTTPStatus, content_type: str, body: str):
+    def __init__(self, status: HTTPStatus, content_type: str, body: str,
+                 location: str | None = None):
         self.status = status
         self.content_type = content_type
         self.body = body.encode("utf-8")
+        self.location = location
 
 
 def _html(body: str, status: HTTPStatus = HTTPStatus.OK) -> _Answer:
@@ -121,17 +123,23 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(address.path)
         query = parse_qs(address.query)
         try:
-            return self._route(path, query)
+            return self._route(path, query, address.query)
         except _STORE_ERRORS as exc:
             log.warning("could not read the run history: %s", exc)
             message = fill("<p>Could not read the run history: $error</p>", error=str(exc))
             return _html(page("history unreadable", message),
                          HTTPStatus.SERVICE_UNAVAILABLE)
 
-    def _route(self, path: str, query: dict) -> _Answer:
+    def _route(self, path: str, query: dict, query_text: str) -> _Answer:
         app = self.server
         if path == "/":
-            listing = list_runs(app.history, Filters.from_query(query))
+            filters = Filters.from_query(query)
+            if "?" + query_text != filters.query() and query_text:
+                # the filter form sends its empty fields too: show the
+                # address of what was chosen, which is the one to bookmark
+                return _Answer(HTTPStatus.SEE_OTHER, "text/plain; charset=utf-8", "",
+                               location="/" + filters.query())
+            listing = list_runs(app.history, filters)
             return _html(index_page(app.history, listing, store=app.store_text,
                                     every=app.refresh))
         if path == "/parts/index":
@@ -170,6 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Content-Security-Policy", _POLICY)
+        if answer.location is not None:
+            self.send_header("Location", answer.location)
         self.end_headers()
         if with_body:
             self.wfile.write(answer.body)
