@@ -429,3 +429,26 @@ def test_a_port_in_use_is_one_line_and_status_2(own_db):
     assert result.exit_code == 2
     assert result.stderr == ("streamr: error: port %d on 127.0.0.1 is in use: choose another"
                              " with --port (0: any free port)\n" % port)
+
+
+def test_a_page_reads_the_store_once_however_many_jobs_it_charts(db):
+    from streamr.history.dashboard.server import DashboardServer
+    from streamr.history.reading import History
+    from streamr.history.stores.sqlite import SQLiteStore
+
+    class CountingStore(SQLiteStore):
+        reads = 0
+
+        def records(self, **filters):
+            CountingStore.reads += 1
+            return super().records(**filters)
+
+    server = DashboardServer(History(CountingStore(str(db)), lost_after=LOST_AFTER), port=0)
+    server.start_in_thread()
+    try:
+        status, _, body = fetch(server, "/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 200 and body.count('<figure class="job-chart"') == 4
+    assert CountingStore.reads == 1

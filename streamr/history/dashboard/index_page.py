@@ -17,10 +17,7 @@ from streamr.history.dashboard.listing import Filters, Listing, run_seconds
 from streamr.history.dashboard.markup import Html, fill, how_long, join, when
 from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
 
-__all__ = ["CHART_RUNS", "index_page", "index_part", "note"]
-
-#: how many of a job's latest runs its chart shows
-CHART_RUNS = 30
+__all__ = ["index_page", "index_part", "note"]
 
 _FORM = """<form class="filters" method="get" action="/">
 <label>Job <select name="job" id="filter-job">$jobs</select></label>
@@ -97,13 +94,13 @@ def _counts(listing: Listing) -> Html:
     return fill('<nav class="counts">$chips</nav>', chips=join(chips))
 
 
-def _charts(history, listing: Listing, now: float) -> Html:
+def _charts(listing: Listing, now: float) -> Html:
     jobs = sorted({run.job for run in listing.runs})
     if not jobs:
         return Html("")
     figures = []
     for job in jobs:
-        runs = history.job_history(job, limit=CHART_RUNS)
+        runs = listing.recent.get(job, [])
         finished = [run for run in runs if run.state not in ACTIVE_STATES]
         failed = sum(run.state == "failed" for run in finished)
         summary = "last %d: %d failed, longest %s" % (
@@ -115,7 +112,7 @@ def _charts(history, listing: Listing, now: float) -> Html:
                 figures=join(figures))
 
 
-def index_part(history, listing: Listing, *, now: float | None = None) -> Html:
+def index_part(listing: Listing, *, now: float | None = None) -> Html:
     """The refreshing part of the index: counts, the active runs, the
     others, the charts."""
     now = time.time() if now is None else now
@@ -129,7 +126,7 @@ def index_part(history, listing: Listing, *, now: float | None = None) -> Html:
         Html("<h2>Running and waiting</h2>"),
         _table("active-runs", listing.active, now, "Nothing is running or waiting.",
                "Progress"),
-        _charts(history, listing, now),
+        _charts(listing, now),
         Html("<h2>Finished and lost</h2>"),
         _table("other-runs", listing.others, now,
                "No runs match." if listing.filters.is_set() else "No runs recorded yet.",
@@ -140,7 +137,7 @@ def index_part(history, listing: Listing, *, now: float | None = None) -> Html:
     return body
 
 
-def index_page(history, listing: Listing, *, store: str, every: float,
+def index_page(listing: Listing, *, store: str, every: float,
                now: float | None = None) -> Html:
     """The whole index page for *listing*, refreshing every *every* seconds."""
     filters: Filters = listing.filters
@@ -150,5 +147,5 @@ def index_page(history, listing: Listing, *, store: str, every: float,
     title = "streamr runs" + (" of %s" % filters.job if filters.job else "")
     body = join([header(store), form,
                  live("/parts/index" + filters.query(), every,
-                      index_part(history, listing, now=now))])
+                      index_part(listing, now=now))])
     return page(title, body)

@@ -15,13 +15,17 @@ from urllib.parse import urlencode
 
 from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
 
-__all__ = ["DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered", "run_seconds"]
+__all__ = ["CHART_RUNS", "DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered",
+           "run_seconds"]
 
 #: runs the index lists at most, unless the query asks for another number
 DEFAULT_LIMIT = 200
 
 #: the largest ``limit`` a query may ask for: a page stays readable
 MAX_LIMIT = 5000
+
+#: how many of a job's latest runs its chart shows
+CHART_RUNS = 30
 
 #: order of the active states at the top of the index
 _ACTIVE_ORDER = {state: rank for rank, state in enumerate(("running", "waiting", "starting"))}
@@ -94,6 +98,7 @@ class Listing:
     jobs: list           # every job name in the history, sorted
     runners: list        # every runner name in the history, sorted
     counts: dict         # {state: runs in that state}, under the job and runner filters
+    recent: dict         # {job: its last CHART_RUNS runs, newest first}, for the charts
 
     @property
     def active(self) -> list:
@@ -106,8 +111,15 @@ class Listing:
 
 def list_runs(history, filters: Filters) -> Listing:
     """What the index shows for *filters*, read from *history* (a
-    :class:`~streamr.history.reading.History`) in one pass."""
+    :class:`~streamr.history.reading.History`) in one pass: a page reads
+    the store once, however many jobs it charts (an S3 store answers each
+    read with a listing and an object per run)."""
     everything = history.list_runs()
+    recent: dict = {}
+    for run in everything:  # newest first
+        runs = recent.setdefault(run.job, [])
+        if len(runs) < CHART_RUNS:
+            runs.append(run)
     jobs = sorted({run.job for run in everything})
     runners = sorted({run.runner for run in everything})
     narrowed = [run for run in everything
@@ -120,4 +132,4 @@ def list_runs(history, filters: Filters) -> Listing:
         narrowed = [run for run in narrowed if run.state == filters.state]
     runs = ordered(narrowed)
     return Listing(filters=filters, runs=runs[:filters.limit], more=len(runs) > filters.limit,
-                   jobs=jobs, runners=runners, counts=counts)
+                   jobs=jobs, runners=runners, counts=counts, recent=recent)

@@ -14,7 +14,7 @@ import html
 import string
 import time
 
-__all__ = ["Html", "escape", "fill", "join", "when", "how_long", "size"]
+__all__ = ["Html", "escape", "fill", "how_long", "join", "size", "when"]
 
 
 class Html(str):
@@ -66,9 +66,11 @@ def size(count: int | None) -> str:
     """A number of bytes with a binary unit: ``812 B``, ``1.5 MiB``."""
     if count is None:
         return "-"
-    amount = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if amount < 1024 or unit == "TiB":
-            return "%d B" % count if unit == "B" else "%.1f %s" % (amount, unit)
+    if count < 1024:
+        return "%d B" % count
+    amount = count / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if amount < 1024:
+            return "%.1f %s" % (amount, unit)
         amount /= 1024
-    raise AssertionError("unreachable")
+    return "%.1f TiB" % amount

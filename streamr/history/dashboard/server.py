@@ -140,11 +140,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return _Answer(HTTPStatus.SEE_OTHER, "text/plain; charset=utf-8", "",
                                location="/" + filters.query())
             listing = list_runs(app.history, filters)
-            return _html(index_page(app.history, listing, store=app.store_text,
+            return _html(index_page(listing, store=app.store_text,
                                     every=app.refresh))
         if path == "/parts/index":
             listing = list_runs(app.history, Filters.from_query(query))
-            return _html(index_part(app.history, listing))
+            return _html(index_part(listing))
         if path == "/api/runs":
             listing = list_runs(app.history, Filters.from_query(query))
             return _json({"runs": [_run_json(run) for run in listing.runs],
