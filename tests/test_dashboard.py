@@ -9,6 +9,7 @@ import hashlib
 import html
 import json
 import re
+import time
 
 import pytest
 
@@ -26,6 +27,7 @@ from tests.support.run_history import (
     fetch,
     make_run,
     seed_history,
+    seed_runs,
     serving,
 )
 
@@ -452,3 +454,49 @@ def test_a_page_reads_the_store_once_however_many_jobs_it_charts(db):
         server.server_close()
     assert status == 200 and body.count('<figure class="job-chart"') == 4
     assert CountingStore.reads == 1
+
+
+# --- a history shared through S3 (the moto server) ---------------------------------------
+
+
+def _s3_dashboard(aws, uri: str):
+    from streamr.history.dashboard.server import DashboardServer
+
+    history = open_history(history_uri=uri, aws_options={"s3_endpoint": aws.endpoint},
+                           lost_after=LOST_AFTER)
+    server = DashboardServer(history, port=0, store_text=uri)
+    server.start_in_thread()
+    return server
+
+
+def test_a_history_kept_in_s3_is_shown_like_a_local_one(aws):
+    from streamr.history.stores.s3 import S3Store
+
+    aws.bucket("team-history")
+    uri = "s3://team-history/streamr/"
+    store = S3Store(uri, {"s3_endpoint": aws.endpoint})
+    for run in seed_runs(time.time()):
+        store.save(run)
+    server = _s3_dashboard(aws, uri)
+    try:
+        _, _, body = fetch(server, "/")
+        status, _, page = fetch(server, "/runs/mr_sessions.ana.3")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run_ids(body, "active-runs") == ["mr_log_counts.ana.7", "mr_word_freq.bo.0",
+                                            "mr_word_freq.bo.1"]
+    assert "history: s3://team-history/streamr/" in body
+    assert status == 200 and html.escape(FAILED_CAUSE.splitlines()[0]) in page
+
+
+def test_an_s3_history_that_cannot_be_read_is_a_one_line_503(aws):
+    server = _s3_dashboard(aws, "s3://no-such-bucket/streamr/")
+    try:
+        status, _, body = fetch(server, "/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 503
+    assert re.search(r"<p>Could not read the run history: [^<\n]+</p>", body)
+    assert "Traceback" not in body
