@@ -500,3 +500,41 @@ def test_an_s3_history_that_cannot_be_read_is_a_one_line_503(aws):
     assert status == 503
     assert re.search(r"<p>Could not read the run history: [^<\n]+</p>", body)
     assert "Traceback" not in body
+
+
+# --- runs recorded by a real job ---------------------------------------------------------
+
+
+def _run_inline(db, *args) -> str:
+    """Run the history tests' word count inline, recorded in *db*; its run id."""
+    from io import BytesIO
+
+    from tests.jobs.mr_history import MRHistoryCount
+
+    job = MRHistoryCount(["-r", "inline", "--no-conf", "--history-db", str(db), *args])
+    job.sandbox(stdin=BytesIO(b"a b c\na b\n"))
+    with job.make_runner() as runner:
+        try:
+            runner.run()
+        except Exception:  # the failing run: the test reads its record
+            pass
+        return runner.get_job_key()
+
+
+def test_runs_a_job_recorded_are_on_the_dashboard(tmp_path):
+    db = tmp_path / "history.db"
+    good = _run_inline(db, "--api-token", "s3cr3t-value")
+    bad = _run_inline(db, "--fail-on", "b")
+    with serving(db) as server:
+        _, _, index = fetch(server, "/?job=MRHistoryCount")
+        _, _, good_page = fetch(server, "/runs/" + good)
+        _, _, bad_page = fetch(server, "/runs/" + bad)
+    assert run_ids(index, "other-runs") == [bad, good]
+    assert "badge state-failed" in index_row(index, bad)
+    assert "ValueError: cannot count b" in bad_page
+    assert "badge state-succeeded" in index_row(index, good)
+    # the job's counters, and its secret never recorded, so never shown
+    assert "<th colspan=\"2\">words</th></tr><tr><td>seen</td><td class=\"num\">5</td>" \
+        in good_page
+    assert "s3cr3t-value" not in good_page
+    assert "--api-token ********</code>" in good_page

@@ -19,8 +19,9 @@ from streamr.history.dashboard.layout import badge, header, live, page, rows
 from streamr.history.dashboard.listing import run_seconds
 from streamr.history.dashboard.markup import Html, fill, how_long, join, size, when
 from streamr.history.record import RunRecord, StepRecord
+from streamr.option_type import MASK
 
-__all__ = ["missing_page", "run_page", "run_part"]
+__all__ = ["command_line", "counters_table", "missing_page", "run_page", "run_part"]
 
 _EMR_CONSOLE = "https://console.aws.amazon.com/emr/home#/clusterDetails/"
 _S3_CONSOLE = "https://s3.console.aws.amazon.com/s3/buckets/"
@@ -74,6 +75,12 @@ def _logs(log_uri: str | None) -> Html | str:
     return fill(_LINK, href=href, text=log_uri)
 
 
+def command_line(argv: list) -> str:
+    """*argv* as a shell would take it back, each masked value shown as
+    the mask itself rather than quoted (it was never recorded)."""
+    return " ".join(arg if arg == MASK else shlex.quote(arg) for arg in map(str, argv))
+
+
 def _inputs(run: RunRecord) -> str:
     if run.input_count is None and run.input_bytes is None:
         return "-"
@@ -90,7 +97,7 @@ def _fields(run: RunRecord, now: float) -> Html:
         ("Last heartbeat", "%s (%s ago)" % (when(run.heartbeat),
                                              how_long(max(0.0, now - run.heartbeat)))),
         ("User", run.user), ("Host", run.host), ("Working directory", run.cwd),
-        ("Command line", fill("<code>$text</code>", text=shlex.join(map(str, run.argv)))),
+        ("Command line", fill("<code>$text</code>", text=command_line(run.argv))),
         ("Config files", join(fill("<div>$p</div>", p=p) for p in run.conf_paths)
          if run.conf_paths else "none"),
         ("Output", run.output or "-"), ("Input", _inputs(run)),
