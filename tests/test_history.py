@@ -161,6 +161,12 @@ def test_history_false_records_nothing(tmp_path):
     assert exc is None and not db.exists()
 
 
+def test_a_history_uri_that_is_not_on_s3_is_a_usage_error(tmp_path):
+    exc, _ = run_inline(tmp_path / "h.db", "--history-uri", str(tmp_path / "here"))
+    assert isinstance(exc, UsageError) and exc.exit_status == 2
+    assert "history_uri must be an S3 prefix" in str(exc)
+
+
 def test_an_unwritable_store_is_one_warning_and_the_job_goes_on(tmp_path, caplog):
     locked = tmp_path / "locked"
     locked.mkdir()

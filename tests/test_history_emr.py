@@ -9,8 +9,16 @@ import pytest
 from streamr.history.reading import open_history
 from tests.jobs.mr_history import MRHistoryCount
 from tests.support.emr import SimSetup, occupy, streamr, the_cluster
-from tests.support.jobs import ok
-from tests.support.pool import COUNTS, WORDS, finished, pool_cluster, pooled, start_pooled
+from tests.support.jobs import FAST, ok, run_job
+from tests.support.pool import (
+    COUNTS,
+    WORD_COUNT,
+    WORDS,
+    finished,
+    pool_cluster,
+    pooled,
+    start_pooled,
+)
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -104,3 +112,17 @@ def test_a_run_waiting_for_a_pooled_cluster_reads_waiting(sim, tmp_path):
     assert out == COUNTS
     record = history.get_run(record.run_id)
     assert record.state == "succeeded" and record.cluster_id == cluster_id
+
+
+def test_a_failed_emr_run_records_the_cause_it_printed(sim, tmp_path):
+    db = tmp_path / "h.db"
+    sim.create_default_roles()
+    sim.fail_next_step("Simulated step failure")
+    proc = run_job(WORD_COUNT, "-r", "emr", *FAST, "--history-db", db, "s3://in-bucket/text/")
+    assert proc.returncode == 1
+    [record] = open_history(history_db=str(db)).list_runs()
+    assert record.state == "failed" and record.cluster_id == the_cluster(sim)
+    assert "Simulated step failure" in record.cause
+    assert record.cause_line().startswith("Step 1 of 1 failed")
+    assert record.cause in proc.stderr.decode()
+    assert record.steps[0].state == "failed"

@@ -3,9 +3,12 @@
 The base runner makes a :class:`Recorder` when a run starts and tells it
 each change: the run's state, each step starting and ending, the EMR
 cluster and steps, and finally how the run ended and why. Each change
-saves the whole record. A daemon thread saves it again every
-``history_heartbeat`` seconds with a fresh heartbeat, so that a reader can
-tell a run that is still going from one whose process died (``lost``).
+saves the whole record. One daemon thread per process saves each active
+record again every ``history_heartbeat`` seconds with a fresh heartbeat, so
+that a reader can tell a run that is still going from one whose process
+died (``lost``). The thread is shared because a process may run many jobs
+(a test suite runs thousands), and starting a thread per run would cost
+more than the run's records.
 
 Recording must never fail a job: the first store error is one warning and
 the recorder stops writing, while the job goes on as if nothing happened.
@@ -65,8 +68,6 @@ class Recorder:
         self.notify_on = tuple(notify_on)
         self._clock = clock
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._beats: threading.Thread | None = None
 
     @classmethod
     def from_options(cls, opts: dict, record: RunRecord) -> Recorder:
@@ -102,11 +103,10 @@ class Recorder:
             change(self.record)
             self._save()
 
-    def _beat(self) -> None:
-        while not self._stop.wait(self.heartbeat_every):
-            with self._lock:
-                if self.record.state in FINAL_STATES:
-                    return
+    def beat(self) -> None:
+        """Save the record with a fresh heartbeat (the heartbeat thread calls this)."""
+        with self._lock:
+            if self.record.state not in FINAL_STATES:
                 self._save()
 
     # --- what the runner tells ----------------------------------------------------------
@@ -115,9 +115,7 @@ class Recorder:
         """The run started: save the record and start the heartbeat."""
         self._change(lambda record: None)
         if self.store is not None:
-            self._beats = threading.Thread(target=self._beat, name="streamr-history-heartbeat",
-                                           daemon=True)
-            self._beats.start()
+            _HEARTBEATS.add(self)
 
     def state(self, state: str) -> None:
         """The run is now in *state* (``waiting``, ``running``)."""
@@ -185,7 +183,7 @@ class Recorder:
         ``interrupted``), for *cause* when it did not succeed, with each
         step's counters. Stops the heartbeat, saves, and sends the
         notification ``notify_on`` asks for."""
-        self._stop.set()
+        _HEARTBEATS.remove(self)
 
         def change(record):
             now = self._clock()
@@ -202,8 +200,6 @@ class Recorder:
                     step.ended = now
             record.counters = _totals(step.counters for step in record.steps)
         self._change(change)
-        if self._beats is not None:
-            self._beats.join(timeout=5)
         if self.notify_command and state in self.notify_on:
             record = self.record
             notify(self.notify_command, run_id=record.run_id, job=record.job, state=state,
@@ -233,3 +229,43 @@ def _totals(all_counters) -> dict:
 
 def _where(store) -> str:
     return getattr(store, "path", None) or getattr(store, "uri", None) or repr(store)
+
+
+class _Heartbeats:
+    """The process's heartbeat thread: beats each active recorder every
+    ``heartbeat_every`` seconds. Started with the first recorder."""
+
+    def __init__(self):
+        self._due: dict = {}  # recorder -> when its next beat is due
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, recorder: Recorder) -> None:
+        with self._changed:
+            self._due[recorder] = time.monotonic() + recorder.heartbeat_every
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="streamr-history-heartbeat")
+                self._thread.start()
+            self._changed.notify()
+
+    def remove(self, recorder: Recorder) -> None:
+        with self._changed:
+            self._due.pop(recorder, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [r for r, when in self._due.items() if when <= now]
+                for recorder in due:
+                    self._due[recorder] = now + recorder.heartbeat_every
+                if not due:
+                    wait = min(self._due.values(), default=now + 3600) - now
+                    self._changed.wait(max(wait, 0.001))
+                    continue
+            for recorder in due:  # saved outside the lock: a slow store delays no one
+                recorder.beat()
+
+
+_HEARTBEATS = _Heartbeats()

@@ -34,7 +34,12 @@ def open_store(*, history_db: str | None = None, history_uri: str | None = None,
     (reached with the AWS options in *aws_options*), else the SQLite
     database *history_db* (default: :func:`default_history_db`)."""
     if history_uri:
+        from streamr.errors import UsageError
         from streamr.history.stores.s3 import S3Store
+
+        if not history_uri.startswith(("s3://", "s3a://", "s3n://")):
+            raise UsageError("history_uri must be an S3 prefix such as s3://bucket/history/,"
+                             " not %r (a local database is history_db)" % history_uri)
 
         return S3Store(history_uri, aws_options or {})
     from streamr.history.stores.sqlite import SQLiteStore
