@@ -538,3 +538,19 @@ def test_runs_a_job_recorded_are_on_the_dashboard(tmp_path):
         in good_page
     assert "s3cr3t-value" not in good_page
     assert "--api-token ********</code>" in good_page
+
+
+def test_a_run_s_page_follows_its_run_to_the_end(own_db):
+    from streamr.history.stores.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(own_db))
+    store.save(make_run("going", job="J", state="running", started=NOW, seconds=None,
+                        heartbeat=time.time()))
+    with serving(own_db) as server:
+        _, _, before = fetch(server, "/parts/runs/going")
+        store.save(make_run("going", job="J", state="failed", started=NOW, seconds=9,
+                            cause="out of memory\nin task 3"))
+        _, _, after = fetch(server, "/parts/runs/going")
+    assert "badge state-running" in before and 'id="cause"' not in before
+    assert '<span class="badge state-failed">failed</span><span class="store">' in after
+    assert '<pre id="cause">out of memory\nin task 3</pre>' in after

@@ -84,9 +84,10 @@ def test_the_dashboard_in_headless_chromium(tmp_path):
         assert page.locator("figure.job-chart").count() == 1
 
         # the page refreshes by itself: a run that starts now appears, no reload
-        SQLiteStore(str(db)).save(make_run(
-            "mr_sessions.ana.4", job="MRSessions", state="running", started=time.time(),
-            seconds=None, heartbeat=time.time()))
+        store = SQLiteStore(str(db))
+        started = time.time()
+        store.save(make_run("mr_sessions.ana.4", job="MRSessions", state="running",
+                            started=started, seconds=None, heartbeat=started))
         expect(page.locator('#active-runs tr.run[data-run="mr_sessions.ana.4"]')).to_be_visible()
         expect(sessions_chart).to_have_count(5)
         assert page.url.endswith("/?job=MRSessions")
@@ -107,6 +108,15 @@ def test_the_dashboard_in_headless_chromium(tmp_path):
         answer = page.goto(server.url + "runs/no-such-run")
         assert answer.status == 404
         assert "The history holds no run no-such-run." in page.locator("#missing").inner_text()
+
+        # a run's page follows its run to the end, heading included
+        page.goto(server.url + "runs/mr_sessions.ana.4")
+        assert page.locator("header .badge").inner_text() == "running"
+        assert page.locator("#cause").count() == 0
+        store.save(make_run("mr_sessions.ana.4", job="MRSessions", state="failed",
+                            started=started, seconds=2, cause="disk full"))
+        expect(page.locator("header .badge")).to_have_text("failed")
+        expect(page.locator("pre#cause")).to_have_text("disk full")
 
 
 def test_the_docs_screenshot_script_photographs_the_dashboard(tmp_path):

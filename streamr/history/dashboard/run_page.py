@@ -108,19 +108,30 @@ def _fields(run: RunRecord, now: float) -> Html:
     return fill('<table class="fields" id="fields">$rows</table>', rows=rows(pairs))
 
 
-def run_part(run: RunRecord, *, now: float | None = None) -> Html:
-    """The refreshing part of a run's page: fields, steps, counters, cause."""
+def _cause(run: RunRecord) -> Html:
+    """The cause in full; for a run that did not succeed and has none,
+    a line saying so; nothing for a run that is going or went well."""
+    if run.cause:
+        return fill('<h2>Cause</h2><pre id="cause">$cause</pre>', cause=run.cause)
+    if run.state in ("failed", "interrupted", "lost"):
+        return Html('<h2>Cause</h2><p class="empty-note" id="cause">No cause recorded.</p>')
+    return Html("")
+
+
+def run_part(run: RunRecord, *, store: str, now: float | None = None) -> Html:
+    """The refreshing part of a run's page, which is all of it but the
+    script: its heading (whose state changes too), fields, cause, steps,
+    counters."""
     now = time.time() if now is None else now
     # a lost run's steps stopped with its last heartbeat
     step_now = run.heartbeat if run.state == "lost" else now
     steps = (fill(_STEPS, rows=join(_step(step, step_now) for step in run.steps))
              if run.steps else Html('<p class="empty-note">No steps recorded.</p>'))
-    cause = (fill('<pre id="cause">$cause</pre>', cause=run.cause) if run.cause
-             else Html('<p class="empty-note" id="cause">No cause recorded.</p>'))
     return join([
+        header(store, trail=run.run_id, state=run.state),
         _fields(run, now),
         # why it failed is the first question about a failed run
-        Html("<h2>Cause</h2>"), cause,
+        _cause(run),
         Html("<h2>Steps</h2>"), steps,
         Html("<h2>Counters</h2>"), fill('<div id="counters">$t</div>',
                                         t=counters_table(run.counters)),
@@ -130,10 +141,9 @@ def run_part(run: RunRecord, *, now: float | None = None) -> Html:
 
 def run_page(run: RunRecord, *, store: str, every: float, now: float | None = None) -> Html:
     """The whole page of *run*, refreshing every *every* seconds."""
-    top = header(store, trail=run.run_id, state=run.state)
     src = "/parts/runs/" + quote(run.run_id, safe="")
     return page("%s (%s)" % (run.run_id, run.state),
-                join([top, live(src, every, run_part(run, now=now))]))
+                live(src, every, run_part(run, store=store, now=now)))
 
 
 def missing_page(what: str, *, store: str) -> Html:

@@ -167,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         if prefix == "/api/runs/":
             return _json(_run_json(run))
         if prefix == "/parts/runs/":
-            return _html(run_part(run))
+            return _html(run_part(run, store=app.store_text))
         return _html(run_page(run, store=app.store_text, every=app.refresh))
 
     def _send(self, answer: _Answer, *, with_body: bool) -> None:
