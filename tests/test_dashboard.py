@@ -15,7 +15,7 @@ import pytest
 
 from streamr.history.dashboard import layout
 from streamr.history.dashboard.chart import HEIGHT, MIN_BAR, STATE_COLOURS, job_chart
-from streamr.history.dashboard.listing import Filters, list_runs, ordered
+from streamr.history.dashboard.listing import Filters, Window, list_runs, ordered
 from streamr.history.dashboard.markup import Html, escape, fill, how_long, join, size
 from streamr.history.reading import open_history
 from tests.support.run_history import (
@@ -133,6 +133,23 @@ def test_the_listing_filters_and_counts_from_a_real_history(db):
     assert failed_emr.counts["succeeded"] == 5
     limited = list_runs(history, Filters(limit=3))
     assert len(limited.runs) == 3 and limited.more
+
+
+def test_the_index_looks_back_a_window_of_days_and_says_so(db):
+    from streamr.history.dashboard.index_page import index_part
+
+    history = open_history(history_db=str(db), lost_after=LOST_AFTER)
+    last_day = list_runs(history, Filters(), Window(days=1))
+    assert sorted(run.run_id for run in last_day.runs) == [
+        "hostile.0", "mr_log_counts.ana.7", "mr_sessions.ana.3", "mr_word_freq.bo.0",
+        "mr_word_freq.bo.1"]
+    assert not last_day.cut
+    assert "Runs started in the last day." in index_part(last_day)
+    every = list_runs(history, Filters(), Window(days=None))
+    assert len(every.runs) == 17 and "Every run recorded." in index_part(every)
+    newest = list_runs(history, Filters(), Window(days=None, most=4))
+    assert newest.cut and len(newest.runs) == 4
+    assert "Every run recorded, the newest 4 of them." in index_part(newest)
 
 
 # --- the chart ---------------------------------------------------------------------------

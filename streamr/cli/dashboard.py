@@ -22,6 +22,7 @@ import click
 
 from streamr.cli.runs import _history, _store_switches
 from streamr.errors import UsageError
+from streamr.history.dashboard.listing import DEFAULT_DAYS
 
 __all__ = ["dashboard"]
 
@@ -40,22 +41,27 @@ def _store_text(history) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to serve on; anything but a loopback address lets other"
                    " machines read the history")
+@click.option("--days", type=click.FloatRange(0), default=DEFAULT_DAYS, show_default=True,
+              metavar="DAYS",
+              help="the index shows runs started in the last DAYS days (0: every run); a"
+                   " run's own page shows any run")
 @click.option("--refresh", type=click.FloatRange(0.5, 3600), default=5.0, show_default=True,
               metavar="SECONDS", help="seconds between the pages' refreshes")
 @_store_switches
 @click.pass_context
-def dashboard(ctx: click.Context, port: int, host: str, refresh: float, conf_paths: tuple,
-              no_conf: bool, **kwargs: Any) -> None:
+def dashboard(ctx: click.Context, port: int, host: str, days: float, refresh: float,
+              conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
     """Serve web pages of the run history: runs by state (running and
     waiting first), why each failure failed, a chart of each job's recent
     runs, and a page per run. Read-only. The address is printed on stderr;
     Ctrl-C stops it."""
+    from streamr.history.dashboard.listing import Window
     from streamr.history.dashboard.server import DashboardServer, is_loopback, serve
 
     history = _history(ctx, kwargs, conf_paths, no_conf)
     try:
         server = DashboardServer(history, host=host, port=port, store_text=_store_text(history),
-                                 refresh=refresh)
+                                 refresh=refresh, window=Window(days=days or None))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError("port %d on %s is in use: choose another with --port (0: any"

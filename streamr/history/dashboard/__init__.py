@@ -17,12 +17,13 @@ Modules, one idea each:
 - :mod:`~streamr.history.dashboard.listing`: which runs the index shows, in
   which order (filters, active runs first);
 - :mod:`~streamr.history.dashboard.chart`: a job's recent runs as an SVG bar chart;
-- :mod:`~streamr.history.dashboard.pages`: the pages themselves;
+- :mod:`~streamr.history.dashboard.layout`: the frame every page shares,
+  its style and the script that refreshes it;
+- :mod:`~streamr.history.dashboard.index_page` and
+  :mod:`~streamr.history.dashboard.run_page`: the pages themselves;
 - :mod:`~streamr.history.dashboard.server`: the HTTP server and its routes.
+
+The package imports none of them itself: the ``streamr`` command reads a
+default from :mod:`~streamr.history.dashboard.listing` when it starts, and
+only ``streamr dashboard`` needs the server and what it loads.
 """
-
-from __future__ import annotations
-
-from streamr.history.dashboard.server import DashboardServer, serve
-
-__all__ = ["DashboardServer", "serve"]

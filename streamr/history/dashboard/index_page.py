@@ -132,7 +132,8 @@ def index_part(listing: Listing, *, now: float | None = None) -> Html:
                "No runs match." if listing.filters.is_set() else "No runs recorded yet.",
                "Cause"),
         Html(more),
-        fill('<p class="updated">Updated $at.</p>', at=when(now)),
+        fill('<p class="updated">$window. Updated $at.</p>',
+             window=listing.window.describe(listing.cut), at=when(now)),
     ])
     return body
 

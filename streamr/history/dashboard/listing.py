@@ -9,14 +9,15 @@ and the charts alike, and the same parameters serve the JSON endpoint.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from streamr.history.record import ACTIVE_STATES, STATES, RunRecord
 
-__all__ = ["CHART_RUNS", "DEFAULT_LIMIT", "Filters", "Listing", "list_runs", "ordered",
-           "run_seconds"]
+__all__ = ["CHART_RUNS", "DEFAULT_DAYS", "DEFAULT_LIMIT", "READ_LIMIT", "Filters", "Listing",
+           "Window", "list_runs", "ordered", "run_seconds"]
 
 #: runs the index lists at most, unless the query asks for another number
 DEFAULT_LIMIT = 200
@@ -26,6 +27,12 @@ MAX_LIMIT = 5000
 
 #: how many of a job's latest runs its chart shows
 CHART_RUNS = 30
+
+#: runs a page reads from the store at most (newest first)
+READ_LIMIT = 5000
+
+#: days back the index looks unless told otherwise
+DEFAULT_DAYS = 30.0
 
 #: order of the active states at the top of the index
 _ACTIVE_ORDER = {state: rank for rank, state in enumerate(("running", "waiting", "starting"))}
@@ -69,6 +76,30 @@ class Filters(NamedTuple):
         return any(value is not None for value in (self.job, self.state, self.runner))
 
 
+class Window(NamedTuple):
+    """How far back the index looks: runs started in the last *days* days
+    (``None``: all of them), at most *most* of them, newest first. Without
+    it each refresh of each open page would read the whole history, which
+    grows with every run until someone prunes it."""
+
+    days: float | None = DEFAULT_DAYS
+    most: int = READ_LIMIT
+
+    def since(self, now: float) -> float | None:
+        """The earliest start time the window takes, at *now*."""
+        return None if not self.days else now - self.days * 86400
+
+    def describe(self, cut: bool) -> str:
+        """The window in words; *cut* when it held more than :attr:`most`."""
+        if not self.days:
+            text = "Every run recorded"
+        elif self.days == 1:
+            text = "Runs started in the last day"
+        else:
+            text = "Runs started in the last %g days" % self.days
+        return text + (", the newest %d of them" % self.most if cut else "")
+
+
 def run_seconds(run: RunRecord, now: float) -> float | None:
     """How long *run* took, or has taken so far at *now*. A lost run is
     measured to its last heartbeat: the hours since it died are not its
@@ -95,10 +126,12 @@ class Listing:
     filters: Filters
     runs: list           # ordered, at most filters.limit
     more: bool           # whether runs were left out by the limit
-    jobs: list           # every job name in the history, sorted
-    runners: list        # every runner name in the history, sorted
+    jobs: list           # every job name in the window, sorted
+    runners: list        # every runner name in the window, sorted
     counts: dict         # {state: runs in that state}, under the job and runner filters
     recent: dict         # {job: its last CHART_RUNS runs, newest first}, for the charts
+    window: Window       # how far back the runs were read
+    cut: bool            # whether the window held more runs than were read
 
     @property
     def active(self) -> list:
@@ -109,12 +142,17 @@ class Listing:
         return [run for run in self.runs if run.state not in ACTIVE_STATES]
 
 
-def list_runs(history, filters: Filters) -> Listing:
+def list_runs(history, filters: Filters, window: Window | None = None,
+              now: float | None = None) -> Listing:
     """What the index shows for *filters*, read from *history* (a
-    :class:`~streamr.history.reading.History`) in one pass: a page reads
-    the store once, however many jobs it charts (an S3 store answers each
-    read with a listing and an object per run)."""
-    everything = history.list_runs()
+    :class:`~streamr.history.reading.History`) within *window*, in one
+    pass: a page reads the store once, however many jobs it charts (an S3
+    store answers each read with a listing and an object per run)."""
+    now = time.time() if now is None else now
+    window = window or Window()
+    everything = history.list_runs(since=window.since(now), limit=window.most + 1)
+    cut = len(everything) > window.most
+    del everything[window.most:]
     recent: dict = {}
     for run in everything:  # newest first
         runs = recent.setdefault(run.job, [])
@@ -132,4 +170,5 @@ def list_runs(history, filters: Filters) -> Listing:
         narrowed = [run for run in narrowed if run.state == filters.state]
     runs = ordered(narrowed)
     return Listing(filters=filters, runs=runs[:filters.limit], more=len(runs) > filters.limit,
-                   jobs=jobs, runners=runners, counts=counts, recent=recent)
+                   jobs=jobs, runners=runners, counts=counts, recent=recent, window=window,
+                   cut=cut)

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from streamr.errors import StreamrError
 from streamr.history.dashboard.index_page import index_page, index_part
 from streamr.history.dashboard.layout import SCRIPT, page
-from streamr.history.dashboard.listing import Filters, list_runs
+from streamr.history.dashboard.listing import Filters, Window, list_runs
 from streamr.history.dashboard.markup import fill
 from streamr.history.dashboard.run_page import missing_page, run_page, run_part
 
@@ -139,14 +139,14 @@ class _Handler(BaseHTTPRequestHandler):
                 # address of what was chosen, which is the one to bookmark
                 return _Answer(HTTPStatus.SEE_OTHER, "text/plain; charset=utf-8", "",
                                location="/" + filters.query())
-            listing = list_runs(app.history, filters)
+            listing = list_runs(app.history, filters, app.window)
             return _html(index_page(listing, store=app.store_text,
                                     every=app.refresh))
         if path == "/parts/index":
-            listing = list_runs(app.history, Filters.from_query(query))
+            listing = list_runs(app.history, Filters.from_query(query), app.window)
             return _html(index_part(listing))
         if path == "/api/runs":
-            listing = list_runs(app.history, Filters.from_query(query))
+            listing = list_runs(app.history, Filters.from_query(query), app.window)
             return _json({"runs": [_run_json(run) for run in listing.runs],
                           "counts": listing.counts, "more": listing.more})
         for prefix in ("/runs/", "/parts/runs/", "/api/runs/"):
@@ -193,13 +193,15 @@ class DashboardServer(ThreadingHTTPServer):
     """The dashboard of *history* (a :class:`~streamr.history.reading.History`),
     served on *host* and *port* (0: any free port); *store_text* says which
     history it is on every page, whose live parts refresh every *refresh*
-    seconds."""
+    seconds; the index shows the runs in *window*."""
 
     daemon_threads = True
 
     def __init__(self, history, *, host: str = "127.0.0.1", port: int = 0,
-                 store_text: str = "", refresh: float = DEFAULT_REFRESH):
+                 store_text: str = "", refresh: float = DEFAULT_REFRESH,
+                 window: Window | None = None):
         self.history = history
+        self.window = window or Window()
         self.store_text = store_text
         self.refresh = refresh
         if ":" in host:
