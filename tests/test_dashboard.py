@@ -249,7 +249,7 @@ def test_a_run_page_shows_everything_recorded(server):
     steps = re.findall(r'<tr class="step state-(\w+)" data-step="(\d)">', body)
     assert steps == [("succeeded", "0"), ("failed", "1")]
     assert "records in" in body and "<td class=\"num\">2000</td>" in body
-    for text in ("/home/ana/jobs/mrsessions.py -r local logs/ -o out/", "ana", "batch-1",
+    for text in ("/home/ana/jobs/mr_sessions.py", "-r local logs/ -o out/", "batch-1",
                  "/home/ana/.streamr.conf", "12 files, 46.3 MiB"):
         assert html.escape(text) in body
 

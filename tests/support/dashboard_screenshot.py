@@ -27,7 +27,7 @@ def take_screenshot(path: Path, *, width: int = 1200, height: int = 900) -> Path
     """Photograph the seeded dashboard's index into the PNG file *path*."""
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "history.db"
-        seed_history(db, hostile=False)
+        seed_history(db, hostile=False, job_keys=True)
         with serving(db) as server:
             # the heading shows the default place, not the scratch directory
             server.store_text = "~/.streamr/history.db"

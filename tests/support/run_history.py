@@ -11,6 +11,7 @@ carrying markup, to show it arrives escaped."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 
 from streamr.history.record import RunRecord, StepRecord
@@ -36,16 +37,18 @@ DAY = 24 * HOUR
 
 
 def make_run(run_id: str, *, job: str, state: str, started: float, seconds: float | None,
-             runner: str = "local", heartbeat: float | None = None, cause: str | None = None,
-             steps: list | None = None, **more) -> RunRecord:
+             runner: str = "local", user: str = "ana", heartbeat: float | None = None,
+             cause: str | None = None, steps: list | None = None, **more) -> RunRecord:
     """A record as a runner would have written it: *seconds* is how long a
-    finished run took (``None`` for one that has not ended)."""
+    finished run took (``None`` for one that has not ended); the script is
+    named after the first part of *run_id*, as a job key's label is."""
     ended = None if seconds is None else started + seconds
+    home = "/home/%s" % user
     values = dict(
-        run_id=run_id, job=job, script="/home/ana/jobs/%s.py" % job.lower(),
-        argv=["/home/ana/jobs/%s.py" % job.lower(), "-r", runner, "logs/", "-o", "out/"],
-        runner=runner, user="ana", host="batch-1", cwd="/home/ana/jobs",
-        conf_paths=["/home/ana/.streamr.conf"], state=state, started=started, ended=ended,
+        run_id=run_id, job=job, script="%s/jobs/%s.py" % (home, run_id.split(".")[0]),
+        argv=["-r", runner, "logs/", "-o", "out/"], runner=runner, user=user, host="batch-1",
+        cwd=home + "/jobs", conf_paths=[home + "/.streamr.conf"], state=state,
+        started=started, ended=ended,
         heartbeat=heartbeat if heartbeat is not None else (ended or started),
         steps=steps if steps is not None else [], counters={}, output="out/",
         input_count=12, input_bytes=48_500_000, cause=cause)
@@ -114,12 +117,26 @@ def hostile_run(now: float) -> RunRecord:
                     seconds=3, cause=HOSTILE_CAUSE)
 
 
-def seed_history(path, now: float | None = None, *, hostile: bool = True) -> list:
+def as_job_key(run: RunRecord, number: int) -> RunRecord:
+    """*run* under an id shaped like a real one, the job key
+    ``LABEL.OWNER.YYYYMMDD.HHMMSS.MICROSECONDS`` (for the docs' picture;
+    the tests name runs by their short ids)."""
+    label = run.run_id.rsplit(".", 2)[0]
+    stamp = time.strftime("%Y%m%d.%H%M%S", time.gmtime(run.started))
+    return dataclasses.replace(run, run_id="%s.%s.%s.%06d" % (
+        label, run.user, stamp, (number * 390_137) % 1_000_000))
+
+
+def seed_history(path, now: float | None = None, *, hostile: bool = True,
+                 job_keys: bool = False) -> list:
     """Write the seeded runs (and, with *hostile*, :func:`hostile_run`)
-    into the SQLite database at *path*; the records written."""
+    into the SQLite database at *path*, under ids shaped like real ones
+    with *job_keys*; the records written."""
     now = time.time() if now is None else now
     store = SQLiteStore(str(path))
     runs = seed_runs(now) + ([hostile_run(now)] if hostile else [])
+    if job_keys:
+        runs = [as_job_key(run, number) for number, run in enumerate(runs)]
     for run in runs:
         store.save(run)
     return runs
