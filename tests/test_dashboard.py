@@ -571,3 +571,48 @@ def test_a_run_s_page_follows_its_run_to_the_end(own_db):
     assert "badge state-running" in before and 'id="cause"' not in before
     assert '<span class="badge state-failed">failed</span><span class="store">' in after
     assert '<pre id="cause">out of memory\nin task 3</pre>' in after
+
+
+class _BrokenHistory:
+    """A history whose reader has a bug."""
+
+    store = None
+
+    def list_runs(self, **_):
+        raise TypeError("a bug in reading")
+
+
+def test_a_bug_is_a_500_page_and_a_logged_traceback(caplog):
+    import logging
+
+    from streamr.history.dashboard.server import DashboardServer
+
+    server = DashboardServer(_BrokenHistory(), port=0)
+    server.start_in_thread()
+    try:
+        with caplog.at_level(logging.ERROR, logger="streamr"):
+            status, _, body = fetch(server, "/?job=x")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 500 and "The dashboard failed to answer /?job=x." in body
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info[0] is TypeError
+
+
+def test_a_browser_that_goes_away_is_no_error(caplog, capsys):
+    import logging
+
+    from streamr.history.dashboard.server import DashboardServer
+
+    server = DashboardServer(_BrokenHistory(), port=0)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="streamr"):
+            try:
+                raise BrokenPipeError(32, "Broken pipe")
+            except BrokenPipeError:
+                server.handle_error(None, ("127.0.0.1", 50000))
+    finally:
+        server.server_close()
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+    assert capsys.readouterr().err == ""

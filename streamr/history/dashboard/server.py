@@ -26,6 +26,7 @@ import json
 import logging
 import socket
 import sqlite3
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +130,12 @@ class _Handler(BaseHTTPRequestHandler):
             message = fill("<p>Could not read the run history: $error</p>", error=str(exc))
             return _html(page("history unreadable", message),
                          HTTPStatus.SERVICE_UNAVAILABLE)
+        except Exception:
+            # a bug in the dashboard: its traceback in the log, a page in the browser
+            log.exception("the dashboard failed to answer %s", self.path)
+            return _html(page("dashboard error", fill("<p>The dashboard failed to answer"
+                                                      " $path.</p>", path=self.path)),
+                         HTTPStatus.INTERNAL_SERVER_ERROR)
 
     def _route(self, path: str, query: dict, query_text: str) -> _Answer:
         app = self.server
@@ -207,6 +214,16 @@ class DashboardServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that goes away mid-answer (a closed tab, a refresh
+        overtaken by the next) is no error; anything else is logged with
+        its traceback instead of printed on the terminal."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("%s went away: %s", client_address[0], error)
+        else:
+            log.exception("the dashboard failed to answer %s", client_address[0])
 
     @property
     def url(self) -> str:
