@@ -27,6 +27,9 @@ def browser_page(width: int = 1280, height: int = 900):
     """A fresh page of a headless chromium (closed with the browser on exit)."""
     from playwright.sync_api import sync_playwright
 
+    if not os.access(CHROMIUM, os.X_OK):
+        raise AssertionError("the browser tests need chromium at %s: apt-get install chromium"
+                             " (.ci/run installs it)" % CHROMIUM)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
