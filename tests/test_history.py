@@ -348,3 +348,11 @@ def test_rerun_refuses_a_command_line_with_masked_secrets(tmp_path):
     result = streamr("runs", "rerun", "r", "--history-db", db)
     assert result.exit_code == 2
     assert "secret values (--api-key)" in result.output
+
+
+def test_runs_finds_the_history_the_config_file_names(filled, tmp_path):
+    conf = tmp_path / "streamr.conf"
+    conf.write_text("runners:\n  emr:\n    history_db: %s\n" % filled)
+    assert _ids(streamr("runs", "-c", conf, "--state", "failed")) == ["bad-emr"]
+    shown = streamr("runs", "-c", conf, "show", "bad-emr")
+    assert shown.exit_code == 0 and "job:       MRB" in shown.output

@@ -126,7 +126,7 @@ def test_rerun_runs_the_same_command_in_the_same_directory(data):
     runs = open_history(history_db=str(db)).list_runs()
     assert len(runs) == 2 and runs[1].run_id == record.run_id
     assert runs[0].argv == record.argv and runs[0].cwd == record.cwd == str(data)
-    assert runs[0].state == "succeeded"
+    assert runs[0].state == "succeeded" and runs[0].extra["rerun_of"] == record.run_id
 
 
 def test_rerun_passes_on_the_runs_exit_status(data):

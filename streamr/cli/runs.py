@@ -260,7 +260,9 @@ def rerun(ctx: click.Context, run_id: str, conf_paths: tuple, no_conf: bool,
         python = sys.executable
     command = [python, record.script, *record.argv]
     click.echo("rerunning %s in %s" % (run_id, record.cwd), err=True)
-    done = subprocess.run(command, cwd=record.cwd)
+    from streamr.history.recorder import RERUN_OF_ENV
+
+    done = subprocess.run(command, cwd=record.cwd, env=dict(os.environ, **{RERUN_OF_ENV: run_id}))
     ctx.exit(done.returncode)
 
 

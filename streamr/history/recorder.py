@@ -28,7 +28,10 @@ from streamr.history.notify import NOTIFY_STATES, notify
 from streamr.history.record import FINAL_STATES, RunRecord, StepRecord
 from streamr.history.stores import open_store
 
-__all__ = ["Recorder", "notify_states"]
+__all__ = ["RERUN_OF_ENV", "Recorder", "notify_states"]
+
+#: set by ``streamr runs rerun`` for the run it starts: the id of the run it repeats
+RERUN_OF_ENV = "STREAMR_RERUN_OF"
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from streamr.conf import resolve_conf_paths
 from streamr.errors import StepFailedException, Stopped, StreamrError
 from streamr.history.command_line import mask_argv
 from streamr.history.record import RunRecord, StepRecord
-from streamr.history.recorder import Recorder
+from streamr.history.recorder import RERUN_OF_ENV, Recorder
 
 __all__ = ["end_of_run", "input_sizes", "start_recording"]
 
@@ -50,6 +50,9 @@ def start_recording(runner) -> Recorder:
                for num, step in enumerate(runner._steps)],
         counters={}, output=runner._output_dir, input_count=None, input_bytes=None,
         cause=None, extra={"python": sys.executable, "masked": masked})
+    rerun_of = os.environ.get(RERUN_OF_ENV)
+    if rerun_of:
+        record.extra["rerun_of"] = rerun_of
     recorder = Recorder.from_options(runner._opts, record)
     recorder.start()
     return recorder
