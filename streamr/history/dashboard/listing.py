@@ -22,14 +22,15 @@ __all__ = ["CHART_RUNS", "DEFAULT_DAYS", "DEFAULT_LIMIT", "READ_LIMIT", "Filters
 #: runs the index lists at most, unless the query asks for another number
 DEFAULT_LIMIT = 200
 
-#: the largest ``limit`` a query may ask for: a page stays readable
-MAX_LIMIT = 5000
+#: runs a page reads from the store at most (newest first): a refresh of a
+#: history nobody prunes stays a fraction of a second (docs/performance.md)
+READ_LIMIT = 2000
+
+#: the largest ``limit`` a query may ask for: no more than a page reads
+MAX_LIMIT = READ_LIMIT
 
 #: how many of a job's latest runs its chart shows
 CHART_RUNS = 30
-
-#: runs a page reads from the store at most (newest first)
-READ_LIMIT = 5000
 
 #: days back the index looks unless told otherwise
 DEFAULT_DAYS = 30.0
