@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 
 from streamr.history.record import RunRecord, StepRecord
@@ -171,3 +172,18 @@ def fetch(server, path: str, method: str = "GET"):
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.headers, error.read().decode("utf-8")
+
+
+def run_ids(body: str, table: str) -> list:
+    """The run ids of the rows of the table *table* (its id), in order."""
+    match = re.search(r'<table class="runs" id="%s">(.*?)</table>' % table, body, re.S)
+    assert match, "no table %s in the page" % table
+    return re.findall(r'<tr class="run [^"]*" data-run="([^"]*)"', match.group(1))
+
+
+def index_row(body: str, run_id: str) -> str:
+    """The markup of the index's row of run *run_id*."""
+    match = re.search(r'<tr class="run [^"]*" data-run="%s".*?</tr>' % re.escape(run_id),
+                      body, re.S)
+    assert match, "no row of run %s" % run_id
+    return match.group(0)
