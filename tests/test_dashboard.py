@@ -7,17 +7,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import http.client
 import json
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from streamr.history.dashboard import layout
 from streamr.history.dashboard.chart import HEIGHT, MIN_BAR, STATE_COLOURS, job_chart
+from streamr.history.dashboard.index_page import index_part
 from streamr.history.dashboard.listing import Filters, Window, list_runs, ordered
 from streamr.history.dashboard.markup import Html, escape, fill, how_long, join, size
-from streamr.history.reading import open_history
+from streamr.history.dashboard.server import DashboardServer
+from streamr.history.reading import History, open_history
+from streamr.history.stores.sqlite import SQLiteStore
 from tests.support.run_history import (
     DAY,
     FAILED_CAUSE,
@@ -122,8 +127,6 @@ def test_the_listing_filters_and_counts_from_a_real_history(db):
 
 
 def test_the_index_looks_back_a_window_of_days_and_says_so(db):
-    from streamr.history.dashboard.index_page import index_part
-
     history = open_history(history_db=str(db), lost_after=LOST_AFTER)
     last_day = list_runs(history, Filters(), Window(days=1))
     assert sorted(run.run_id for run in last_day.runs) == [
@@ -290,8 +293,6 @@ def test_the_refreshing_parts_follow_the_history(own_db):
 def _check_parts_follow(server, db):
     _, _, before = fetch(server, "/parts/index?job=MRWordFreq")
     assert "mr_word_freq.bo.2" not in before and "<html" not in before
-    from streamr.history.stores.sqlite import SQLiteStore
-
     SQLiteStore(str(db)).save(make_run("mr_word_freq.bo.2", job="MRWordFreq",
                                        state="failed", started=NOW, seconds=3,
                                        cause="disk full\nmore"))
@@ -309,9 +310,6 @@ def test_an_empty_history_says_so(tmp_path):
 
 
 def test_the_form_s_empty_fields_lead_to_the_address_of_what_was_chosen(server):
-    import http.client
-    from urllib.parse import urlsplit
-
     address = urlsplit(server.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
     try:
@@ -326,10 +324,6 @@ def test_the_form_s_empty_fields_lead_to_the_address_of_what_was_chosen(server):
 
 
 def test_a_page_reads_the_store_once_however_many_jobs_it_charts(db):
-    from streamr.history.dashboard.server import DashboardServer
-    from streamr.history.reading import History
-    from streamr.history.stores.sqlite import SQLiteStore
-
     class CountingStore(SQLiteStore):
         reads = 0
 
@@ -349,8 +343,6 @@ def test_a_page_reads_the_store_once_however_many_jobs_it_charts(db):
 
 
 def test_a_run_s_page_follows_its_run_to_the_end(own_db):
-    from streamr.history.stores.sqlite import SQLiteStore
-
     store = SQLiteStore(str(own_db))
     store.save(make_run("going", job="J", state="running", started=NOW, seconds=None,
                         heartbeat=time.time()))

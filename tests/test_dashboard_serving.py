@@ -6,12 +6,23 @@ history, a port in use, a bug, a browser that goes away."""
 from __future__ import annotations
 
 import html
+import logging
 import re
+import signal
+import socket
+import subprocess
+import sys
 import time
+from io import BytesIO
 
 import pytest
+from click.testing import CliRunner
 
+from streamr.cli import cli
+from streamr.history.dashboard.server import DashboardServer
 from streamr.history.reading import open_history
+from streamr.history.stores.s3 import S3Store
+from tests.jobs.mr_history import MRHistoryCount
 from tests.support.run_history import (
     FAILED_CAUSE,
     LOST_AFTER,
@@ -22,6 +33,7 @@ from tests.support.run_history import (
     seed_runs,
     serving,
 )
+from tests.support.waiting import wait_for_line
 
 
 @pytest.fixture()
@@ -49,11 +61,6 @@ def test_an_unreadable_history_is_one_line_not_a_traceback(tmp_path, caplog):
 def _dashboard_process(tmp_path, *args):
     """``streamr dashboard`` as a user starts it, with its stderr in a
     file; the process and the address it serves on."""
-    import subprocess
-    import sys
-
-    from tests.support.waiting import wait_for_line
-
     stderr = tmp_path / "stderr.txt"
     with open(stderr, "wb") as handle:
         proc = subprocess.Popen([sys.executable, "-m", "streamr.cli", "dashboard", "--port", "0",
@@ -70,8 +77,6 @@ def _dashboard_process(tmp_path, *args):
 
 def _stop(proc) -> tuple:
     """Ctrl-C, as a person stops it: its exit status and stdout."""
-    import signal
-
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=120)
     return proc.returncode, stdout
@@ -119,12 +124,6 @@ def test_serving_beyond_this_machine_takes_host_and_warns(tmp_path, own_db):
 
 
 def test_a_port_in_use_is_one_line_and_status_2(tmp_path):
-    import socket
-
-    from click.testing import CliRunner
-
-    from streamr.cli import cli
-
     taken = socket.socket()
     try:
         taken.bind(("127.0.0.1", 0))
@@ -147,8 +146,6 @@ def test_a_port_in_use_is_one_line_and_status_2(tmp_path):
 
 
 def _s3_dashboard(aws, uri: str):
-    from streamr.history.dashboard.server import DashboardServer
-
     history = open_history(history_uri=uri, aws_options={"s3_endpoint": aws.endpoint},
                            lost_after=LOST_AFTER)
     server = DashboardServer(history, port=0, store_text=uri)
@@ -157,8 +154,6 @@ def _s3_dashboard(aws, uri: str):
 
 
 def test_a_history_kept_in_s3_is_shown_like_a_local_one(aws):
-    from streamr.history.stores.s3 import S3Store
-
     aws.bucket("team-history")
     uri = "s3://team-history/streamr/"
     store = S3Store(uri, {"s3_endpoint": aws.endpoint})
@@ -194,10 +189,6 @@ def test_an_s3_history_that_cannot_be_read_is_a_one_line_503(aws):
 
 def _run_inline(db, *args) -> str:
     """Run the history tests' word count inline, recorded in *db*; its run id."""
-    from io import BytesIO
-
-    from tests.jobs.mr_history import MRHistoryCount
-
     job = MRHistoryCount(["-r", "inline", "--no-conf", "--history-db", str(db), *args])
     job.sandbox(stdin=BytesIO(b"a b c\na b\n"))
     with job.make_runner() as runner:
@@ -237,10 +228,6 @@ class _BrokenHistory:
 
 
 def test_a_bug_is_a_500_page_and_a_logged_traceback(caplog):
-    import logging
-
-    from streamr.history.dashboard.server import DashboardServer
-
     server = DashboardServer(_BrokenHistory(), port=0)
     server.start_in_thread()
     try:
@@ -255,10 +242,6 @@ def test_a_bug_is_a_500_page_and_a_logged_traceback(caplog):
 
 
 def test_a_browser_that_goes_away_is_no_error(caplog, capsys):
-    import logging
-
-    from streamr.history.dashboard.server import DashboardServer
-
     server = DashboardServer(_BrokenHistory(), port=0)
     try:
         with caplog.at_level(logging.DEBUG, logger="streamr"):
