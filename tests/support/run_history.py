@@ -6,7 +6,11 @@ state at least one run, a failure whose cause is known
 (:data:`FAILED_CAUSE`), a lost run whose heartbeat is two days old (read
 with :data:`LOST_AFTER`, so the running ones, whose heartbeat is *now*,
 stay running however slow the test machine is), and a job name and cause
-carrying markup, to show it arrives escaped."""
+carrying markup, to show it arrives escaped.
+
+:func:`serving` runs a dashboard of such a history in a thread,
+:func:`fetch` asks it for a page over HTTP, and :func:`run_ids` and
+:func:`index_row` read the index's tables back."""
 
 from __future__ import annotations
 
