@@ -77,8 +77,8 @@ def test_the_dashboard_in_headless_chromium(tmp_path):
         assert index_png.read_bytes().startswith(PNG_MAGIC)
 
         # the job filter narrows the list (and the charts)
+        # (choosing a filter applies it: no button to press)
         page.select_option("#filter-job", "MRSessions")
-        page.click("form.filters button[type=submit]")
         page.wait_for_url(re.compile(r"/\?job=MRSessions$"))
         assert sorted(_run_ids(page)) == ["mr_sessions.ana.%d" % n for n in range(4)]
         assert page.locator("figure.job-chart").count() == 1
@@ -91,6 +91,12 @@ def test_the_dashboard_in_headless_chromium(tmp_path):
         expect(page.locator('#active-runs tr.run[data-run="mr_sessions.ana.4"]')).to_be_visible()
         expect(sessions_chart).to_have_count(5)
         assert page.url.endswith("/?job=MRSessions")
+
+        # a state's count is a filter too, added to the job's
+        page.click('.counts a[data-state="failed"]')
+        page.wait_for_url(re.compile(r"/\?job=MRSessions&state=failed$"))
+        assert _run_ids(page) == ["mr_sessions.ana.3"]
+        assert page.locator("#filter-state").input_value() == "failed"
 
         # a run's page: its steps and the cause in full
         page.click('#other-runs a[href="/runs/mr_sessions.ana.3"]')

@@ -5,8 +5,9 @@ A page's changing part sits in one element, ``<div id="live">``, whose
 ``data-src`` names the address of the same part alone; the script fetches
 that every few seconds and swaps it in. The part is rendered by the server
 like the rest of the page, so escaping happens in one place, and the filter
-form outside it is never reset while someone is using it. A browser without
-script still gets a complete page, current when loaded.
+form outside it is never reset while someone is using it. The same script submits
+the filter form as soon as a filter is chosen. A browser without script
+still gets a complete page, current when loaded, and a button to filter.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ _BADGE_STYLE = "".join(".state-%s .badge, .badge.state-%s { background: %s; }\n"
 
 SCRIPT = """
 (function () {
+  // a filter applies as soon as it is chosen (the button is for browsers without script)
+  document.querySelectorAll("form.filters select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
   var live = document.getElementById("live");
   if (!live || !live.dataset.src || !window.fetch) { return; }
   var every = 1000 * Number(live.dataset.every || 5);
