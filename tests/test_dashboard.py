@@ -245,6 +245,8 @@ def test_a_run_page_shows_everything_recorded(server):
 
 def test_an_emr_run_links_its_cluster_and_logs(server):
     _, _, body = fetch(server, "/runs/mr_log_counts.ana.7")
+    assert re.search(r'<tr class="step state-running" data-step="0">.*?<td>s-\d{11}X</td>',
+                     body, re.S)
     assert '<a href="https://console.aws.amazon.com/emr/home#/clusterDetails/j-2AXXXXXXGAPLF">' \
            'j-2AXXXXXXGAPLF</a>' in body
     assert '<a href="https://s3.console.aws.amazon.com/s3/buckets/team-logs?prefix=emr/">' \

@@ -61,13 +61,14 @@ def make_run(run_id: str, *, job: str, state: str, started: float, seconds: floa
     return RunRecord(**values)
 
 
-def _steps(states: list, started: float) -> list:
+def _steps(states: list, started: float, emr: bool = False) -> list:
     steps = []
     for num, state in enumerate(states):
         begun = None if state == "pending" else started + 40 * num
         done = begun + 38 if state in ("succeeded", "failed") else None
         counters = {"streamr": {"records in": 1000 * (num + 1)}} if begun is not None else {}
-        steps.append(StepRecord(num, "streaming", state, begun, done, counters))
+        emr_step_id = "s-%011dX" % (int(started) + num) if emr else None
+        steps.append(StepRecord(num, "streaming", state, begun, done, counters, emr_step_id))
     return steps
 
 
@@ -87,12 +88,12 @@ def seed_runs(now: float) -> list:
                              else "Step 1 of 1 failed: cluster ran out of disk" if
                              state == "failed" else None,
                              steps=_steps(["succeeded" if state == "succeeded" else state],
-                                          started),
+                                          started, emr=True),
                              counters={"streamr": {"lines": 52_000 + night}}))
     runs.append(make_run("mr_log_counts.ana.7", job="MRLogCounts", state="running",
                          started=now - 300, seconds=None, heartbeat=now, runner="emr",
                          cluster_id="j-2AXXXXXXGAPLF", log_uri="s3://team-logs/emr/",
-                         steps=_steps(["running"], now - 300)))
+                         steps=_steps(["running"], now - 300, emr=True)))
     # the failing job with the known cause, and its earlier good runs
     for day, seconds in enumerate([95, 101, 99]):
         runs.append(make_run("mr_sessions.ana.%d" % day, job="MRSessions", state="succeeded",
