@@ -49,9 +49,10 @@ __all__ = [
     "unwrap",
 ]
 
-SUBPROCESS_RUNNERS = frozenset({"local", "emr", "spark"})
+SUBPROCESS_RUNNERS = frozenset({"local", "emr", "hadoop", "spark"})
 EMR = frozenset({"emr"})
 SPARK = frozenset({"spark"})
+HADOOP = frozenset({"hadoop"})
 # runners that run Spark steps (SparkStep and friends) with spark-submit on
 # this machine, and the ones that pass spark-submit arguments on
 SPARK_HERE = frozenset({"inline", "local", "spark"})
@@ -68,6 +69,8 @@ TOPICS = {
     "emr-bootstrap": "Bootstrapping EMR nodes",
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
+    "hadoop": "Hadoop runner",
+    "history": "Run history",
     "spark": "Spark",
 }
 
@@ -190,6 +193,29 @@ OPTIONS: tuple[Option, ...] = (
            switches=("--label",), topic="run"),
     Option("owner", "str", "owner for the job's name (default: your user name)",
            switches=("--owner",), topic="run"),
+    # -- run history ------------------------------------------------------------------
+    Option("history", "bool", "record the run in the run history (streamr runs, streamr"
+           " dashboard)", switches=("--history",), false_switch="--no-history", default=True,
+           topic="history"),
+    Option("history_db", "path", "SQLite database the run history is kept in (default:"
+           " $STREAMR_HISTORY_DB, else ~/.streamr/history.db)", switches=("--history-db",),
+           metavar="PATH", topic="history"),
+    Option("history_uri", "path", "S3 prefix to keep the run history under instead, one"
+           " object per run, so several machines share it (s3://bucket/prefix/)",
+           switches=("--history-uri",), metavar="URI", topic="history"),
+    Option("history_heartbeat", "float", "seconds between a running job's heartbeats in"
+           " its record", switches=("--history-heartbeat",), default=30.0, metavar="SECONDS",
+           topic="history", low=0.01, high=3600),
+    Option("history_lost_after", "float", "seconds without a heartbeat after which readers"
+           " show an active run as lost", switches=("--history-lost-after",), default=120.0,
+           metavar="SECONDS", topic="history", low=0.01),
+    Option("notify_command", "str", "shell command run when a run ends in a state of"
+           " notify_on; STREAMR_RUN_ID, STREAMR_JOB, STREAMR_STATE and STREAMR_CAUSE are in"
+           " its environment", switches=("--notify-command",), metavar="CMD",
+           topic="history"),
+    Option("notify_on", "list", "end states that run notify_command: failed, succeeded,"
+           " interrupted (repeatable, or comma-separated)", switches=("--notify-on",),
+           default=["failed"], combine="replace", metavar="STATE", topic="history"),
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once, and the number of map and"
            " reduce tasks planned (two per core; default: every core)",
@@ -235,7 +261,8 @@ OPTIONS: tuple[Option, ...] = (
     # -- the cluster --------------------------------------------------------------------
     _emr("cluster_id", "str", "run on this existing cluster (j-...) instead of starting one",
          metavar="ID"),
-    _emr("release_label", "str", "EMR release of new clusters", default="emr-7.1.0",
+    _emr("release_label", "str", "EMR release of new clusters; checked against the releases"
+         " EMR lists in the region before a cluster starts", default="emr-7.14.0",
          metavar="LABEL"),
     _emr("applications", "list", "application to install on new clusters besides Hadoop,"
          " such as Spark (repeatable)", switch="--application", metavar="NAME"),
@@ -262,6 +289,15 @@ OPTIONS: tuple[Option, ...] = (
     _emr("extra_cluster_params", "json_dict", "extra RunJobFlow parameter for new clusters,"
          " as NAME=JSON (repeatable; null removes one streamr sets)",
          switch="--extra-cluster-param", metavar="NAME=JSON"),
+    _emr("security_configuration", "str", "name of an EMR security configuration (encryption,"
+         " authentication, IMDSv2 and other settings) for new clusters; pooled jobs join"
+         " only clusters with the same one", metavar="NAME"),
+    _emr("managed_scaling", "json_dict", "EMR managed scaling limits for new clusters, as"
+         " EMR's ComputeLimits: UnitType (Instances or VCPU with instance groups,"
+         " InstanceFleetUnits with instance fleets), MinimumCapacityUnits,"
+         " MaximumCapacityUnits and optionally MaximumOnDemandCapacityUnits and"
+         " MaximumCoreCapacityUnits (repeatable as NAME=VALUE); pooled jobs join only"
+         " clusters with the same limits", metavar="NAME=VALUE"),
     _emr("check_cluster_every", "float", "seconds between checks of a cluster's and its"
          " steps' state", default=10.0, metavar="SECONDS", low=0),
     # -- instances ----------------------------------------------------------------------
@@ -293,6 +329,23 @@ OPTIONS: tuple[Option, ...] = (
     _emr("instance_fleets", "json_list", "instance fleets exactly as EMR's API takes them;"
          " replaces the instance type, count and bid price options", metavar="JSON",
          topic="emr-instances"),
+    _emr("spot_allocation_strategy", "str", "how EMR picks spot instances among the"
+         " instance types of each instance fleet (instance fleets only)",
+         choices=("price-capacity-optimized", "capacity-optimized",
+                  "capacity-optimized-prioritized", "lowest-price", "diversified"),
+         metavar="STRATEGY", topic="emr-instances"),
+    _emr("on_demand_allocation_strategy", "str", "how EMR picks on-demand instances among"
+         " the instance types of each instance fleet (instance fleets only)",
+         choices=("lowest-price", "prioritized"), metavar="STRATEGY", topic="emr-instances"),
+    _emr("spot_timeout_action", "str", "what EMR does when an instance fleet's spot capacity"
+         " is not there within spot_timeout_minutes (instance fleets only; default when a"
+         " spot setting is given: SWITCH_TO_ON_DEMAND)",
+         choices=("SWITCH_TO_ON_DEMAND", "TERMINATE_CLUSTER"), metavar="ACTION",
+         topic="emr-instances"),
+    _emr("spot_timeout_minutes", "int", "minutes EMR waits for an instance fleet's spot"
+         " capacity before spot_timeout_action (instance fleets only; default when a spot"
+         " setting is given: 60)", metavar="MINUTES", topic="emr-instances", low=5,
+         high=1440),
     # -- bootstrapping ------------------------------------------------------------------
     _emr("bootstrap", "list", "shell command run on each node as it starts; a local file"
          " named with a # after it (path#) is uploaded and the # replaced by its path on"
@@ -328,6 +381,26 @@ OPTIONS: tuple[Option, ...] = (
          topic="emr-steps"),
     _emr("max_concurrent_steps", "int", "steps a cluster may run at once", default=1,
          metavar="N", topic="emr-steps", low=1, high=256),
+    # -- a Hadoop cluster of one's own (-r hadoop) --------------------------------------
+    Option("hadoop_bin", "command", "the hadoop program (with any arguments) (default:"
+           " bin/hadoop under $HADOOP_PREFIX, $HADOOP_HOME or $HADOOP_INSTALL, else hadoop"
+           " on PATH)", runners=HADOOP, switches=("--hadoop-bin",), metavar="CMD",
+           topic="hadoop"),
+    Option("hadoop_streaming_jar", "path", "Hadoop's streaming jar (default: looked for in"
+           " the Hadoop installation's usual places)", runners=HADOOP,
+           switches=("--hadoop-streaming-jar",), metavar="JAR", topic="hadoop"),
+    Option("hadoop_tmp_dir", "str", "directory on the cluster's filesystem (HDFS) for the"
+           " job's working files; a relative one is under the user's HDFS home",
+           runners=HADOOP, switches=("--hadoop-tmp-dir",), default="tmp/streamr",
+           metavar="DIR", topic="hadoop"),
+    Option("hadoop_log_dirs", "path_list", "directory holding the cluster's task logs"
+           " (YARN's userlogs/), read for the cause of a failure (repeatable, or"
+           " comma-separated; default: yarn logs, then the usual log directories)",
+           runners=HADOOP, switches=("--hadoop-log-dirs",), metavar="DIR", topic="hadoop"),
+    Option("hadoop_extra_args", "args", "arguments for every hadoop jar command, after"
+           " Hadoop's generic options and before the streaming ones; the switch's text is"
+           " split like a shell does (repeatable)", runners=HADOOP,
+           switches=("--hadoop-args",), metavar="ARGS", topic="hadoop"),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}

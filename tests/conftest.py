@@ -25,6 +25,25 @@ def pytest_sessionstart(session):
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def history_kept_in_test_dir(tmp_path_factory):
+    """Runs made by the tests are recorded in a database of this test run,
+    never in the user's ~/.streamr: the default database moves through the
+    environment, so jobs started as subprocesses inherit it."""
+    import os
+
+    from streamr.history.stores import HISTORY_DB_ENV
+
+    path = tmp_path_factory.mktemp("history") / "history.db"
+    old = os.environ.get(HISTORY_DB_ENV)
+    os.environ[HISTORY_DB_ENV] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(HISTORY_DB_ENV, None)
+    else:
+        os.environ[HISTORY_DB_ENV] = old
+
+
 @pytest.fixture(scope="session")
 def run_script():
     """Run a Python script the way a user would from a shell, with this

@@ -26,7 +26,8 @@ from streamr.runners.inline import InlineRunner
 from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
-EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf", "spark.conf"]
+EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf", "hadoop.conf",
+                 "spark.conf"]
 
 
 @pytest.fixture
@@ -368,7 +369,7 @@ def test_bad_value_from_the_command_line_names_it():
 
 def test_option_for_another_runner_on_the_command_line_warns(warnings):
     result = merge_runner_options("inline", [], None, {"release_label": "emr-6.0.0"}).values
-    assert result["release_label"] == "emr-7.1.0"  # ignored: the default stays
+    assert result["release_label"] == "emr-7.14.0"  # ignored: the default stays
     assert warnings == ["command line: the inline runner does not take --release-label; ignored"
                         " (it is for the emr runner)"]
 
@@ -424,7 +425,7 @@ def test_dashed_option_name_suggests_the_underscored_one(tmp_path, warnings):
 
 def test_option_of_another_runner_warns_where_it_belongs(tmp_path, warnings):
     path = write(tmp_path, "c.conf", "runners:\n  local:\n    release_label: emr-6.0.0\n")
-    assert values("local", [path])["release_label"] == "emr-7.1.0"
+    assert values("local", [path])["release_label"] == "emr-7.14.0"
     assert warnings == ["%s line 3 column 5: the local runner does not take release_label; ignored"
                         " (it belongs under runners: emr:)" % path]
 

@@ -28,6 +28,9 @@ def test_fully_configured_request_field_by_field(sim, tmp_path):
     script = tmp_path / "prep.sh"
     script.write_text("true\n")
     put(sim, "s3://in-bucket/ba.sh", b"#!/bin/sh\nexit 0\n")
+    # EMR refuses a security configuration that was never created
+    sim.client("emr").create_security_configuration(Name="team-security",
+                                                    SecurityConfiguration="{}")
     ok(run_job(
         EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST, "s3://in-bucket/text/",
         "--release-label", "emr-7.2.0", "--master-instance-type", "m5.2xlarge",
@@ -108,7 +111,7 @@ def test_minimal_request_uses_emrs_defaults(sim):
     ok(run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
                "--no-bootstrap-python", "s3://in-bucket/text/"))
     [request] = sim.requests("RunJobFlow")
-    assert request["ReleaseLabel"] == "emr-7.1.0"
+    assert request["ReleaseLabel"] == "emr-7.14.0"
     assert request["Instances"]["InstanceGroups"] == [
         {"Name": "master", "InstanceRole": "MASTER", "InstanceType": "m5.xlarge",
          "InstanceCount": 1, "Market": "ON_DEMAND"}]

@@ -103,7 +103,8 @@ def test_rule_pool_hash(scan):
     assert found == []
     assert verdicts["j-OTHER"] == (
         "rejected (set up differently: release, applications, bootstrap, configurations,"
-        " instance profile, streamr or task Python differ)")
+        " instance profile, security configuration, managed scaling, streamr or task Python"
+        " differ)")
     # a member of the pool, but not one this job could ever wait for
     assert scan.last.members == ["j-OTHER"] and scan.last.same_setup == []
 

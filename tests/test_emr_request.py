@@ -79,7 +79,7 @@ def test_default_request_is_exactly_this():
     request = build()
     assert request == {
         "Name": "a-cluster",
-        "ReleaseLabel": "emr-7.1.0",
+        "ReleaseLabel": "emr-7.14.0",
         "Applications": [{"Name": "Hadoop"}],
         "Instances": {
             "KeepJobFlowAliveWhenNoSteps": False,

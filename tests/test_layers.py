@@ -216,6 +216,13 @@ def test_runners_never_import_the_job_module():
             assert not any(_under(t, ["streamr.job"]) for t in module.anywhere), name
 
 
+def test_filesystems_never_import_runners():
+    # HDFS runs `hadoop fs` itself; finding hadoop lives in streamr.fs for that reason
+    for name, module in MODULES.items():
+        if _under(name, ["streamr.fs"]):
+            assert not any(_under(t, ["streamr.runners"]) for t in module.anywhere), name
+
+
 def test_filesystems_never_import_input_handling():
     for name, module in MODULES.items():
         if _under(name, ["streamr.fs"]):
@@ -228,6 +235,14 @@ def test_options_and_config_never_import_runners():
             if _under(candidate, [name]):
                 assert not any(_under(t, ["streamr.runners"]) for t in module.anywhere), (
                     candidate)
+
+
+def test_history_knows_runs_not_runners():
+    # runners call into the history; the history never reaches back into them
+    for name, module in MODULES.items():
+        if _under(name, ["streamr.history"]):
+            assert not any(_under(t, ["streamr.runners", "streamr.job"])
+                           for t in module.anywhere), name
 
 
 def test_pyspark_is_imported_only_where_spark_runs():

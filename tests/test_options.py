@@ -331,5 +331,5 @@ def test_reference_docs_describe_every_option():
         assert ", ".join(sorted(opt.runners)) in text
     table = streamr_options._overview().astext()
     assert all(opt.name in table for opt in OPTIONS)
-    assert "emr-7.1.0" in streamr_options._describe(option("release_label")).astext()
+    assert "emr-7.14.0" in streamr_options._describe(option("release_label")).astext()
     assert "config files only" in streamr_options._describe(option("aws_session_token")).astext()

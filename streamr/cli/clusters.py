@@ -224,7 +224,9 @@ def terminate_idle_clusters(ctx: click.Context, yes: bool, min_idle: float, pool
 def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str:
     """Why *step_id* (default: the cluster's last failed step), or the
     cluster itself, failed, as text for people."""
+    from streamr.runners.emr.answers import StepStatus
     from streamr.runners.emr.log_fetch import LogFetcher, s3_uri
+    from streamr.runners.emr.outcome import failure_details_text
 
     cluster = runner.clusters.describe(cluster_id)
     log_uri = cluster.get("LogUri")
@@ -240,6 +242,8 @@ def diagnose_cluster(runner, cluster_id: str, step_id: str | None = None) -> str
         state = step.get("Status", {}).get("State")
         head = "step %s (%s) of cluster %s is %s" % (step_id, step.get("Name"), cluster_id,
                                                     state)
+        if state == "FAILED":  # EMR's own account first
+            head += failure_details_text(StepStatus.of(step))
         cause = logs.step_cause(step_id, step)
     else:
         change = status.get("StateChangeReason", {})

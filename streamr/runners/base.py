@@ -101,6 +101,7 @@ class MRJobRunner:
         self._working_dir = WorkingDir()
         self._fs = None
         self._claim: OutputClaim | None = None  # the local output directory, while held
+        self._recorder = None  # the run's record in the run history, once it runs
 
     # --- options --------------------------------------------------------------------
 
@@ -416,13 +417,22 @@ class MRJobRunner:
         self._ran = True
         if not self._steps:
             raise UsageError("the job has no steps")
-        self._check_options()
+        from streamr.runners.recording import end_of_run, start_recording
+
+        self._recorder = start_recording(self)
         started = time.time()
         try:
-            self._run()
-        except OSError as exc:
-            self._stop_on_full_disk(exc)
+            self._check_options()
+            try:
+                self._run()
+            except OSError as exc:
+                self._stop_on_full_disk(exc)
+                raise
+        except BaseException as exc:
+            state, cause = end_of_run(exc, self)
+            self._recorder.finish(state, cause=cause, step_counters=self._counters)
             raise
+        self._recorder.finish("succeeded", step_counters=self._counters)
         self._log_counters()
         log.info("job finished in %s", _duration(time.time() - started))
 
@@ -443,10 +453,24 @@ class MRJobRunner:
         raise NotImplementedError
 
     def _expanded_inputs(self) -> list:
-        return expand_input_paths(self._input_paths, self.fs,
-                                  check=self._opts["check_input_paths"],
-                                  today=parse_as_of(self._opts.get("as_of")),
-                                  date_format=self._opts.get("date_format"))
+        paths = expand_input_paths(self._input_paths, self.fs,
+                                   check=self._opts["check_input_paths"],
+                                   today=parse_as_of(self._opts.get("as_of")),
+                                   date_format=self._opts.get("date_format"))
+        if self._recorder is not None:
+            from streamr.runners.recording import input_sizes
+
+            self._recorder.update(input_count=len(paths), input_bytes=input_sizes(paths, self.fs))
+        return paths
+
+    def _record_step(self, num: int, *, ended: bool = False) -> None:
+        """Tell the run history that step *num* started (or ended well)."""
+        if self._recorder is None:
+            return
+        if ended:
+            self._recorder.step_ended(num, True, self._step_counters(num))
+        else:
+            self._recorder.step_started(num)
 
     def counters(self) -> list:
         """Counters of each step: ``[{group: {counter: amount}}, ...]``."""

@@ -58,6 +58,8 @@ class JobDescription:
     job_options: dict = field(default_factory=dict)
     #: runner option values given on the command line
     cli_options: dict = field(default_factory=dict)
+    #: the job's command-line arguments as given (kept in the run history)
+    argv: list = field(default_factory=list)
 
     def task_args_for(self, rename_file: Callable[[str], str] | None = None) -> list:
         """:attr:`task_args` as strings, each file option naming its file by
@@ -128,4 +130,5 @@ def describe_job(job, cli_options: dict | None = None) -> JobDescription:
         stdin=job.stdin,
         job_options=job.job_runner_options(),
         cli_options=dict(cli_options or {}),
+        argv=list(getattr(job, "_cl_args", None) or []),
     )

@@ -207,10 +207,13 @@ class InlineRunner(MRJobRunner):
         for step_num, desc in enumerate(self._steps):
             counters = _Counters()
             self._counters.append(counters.groups)
+            self._record_step(step_num)
             if is_spark_step(desc):
                 sources = self._run_spark_step(step_num, desc, sources)
+                self._record_step(step_num, ended=True)
                 continue
             sources = self._run_step(step_num, desc, sources, counters)
+            self._record_step(step_num, ended=True)
             self._check_failed_records(step_num)
         self._write_output(sources)
 

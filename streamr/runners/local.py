@@ -83,10 +83,13 @@ class LocalRunner(MRJobRunner):
                 last = step_num == len(self._steps) - 1
                 step_out = staging if last else os.path.join(tmp, "step-%d-output" % step_num)
                 os.makedirs(step_out, exist_ok=True)
+                self._record_step(step_num)
                 if is_spark_step(desc):
                     files = self._run_spark_step(step_num, desc, files, step_out)
+                    self._record_step(step_num, ended=True)
                     continue
                 files = self._run_step(step_num, desc, files, step_out)
+                self._record_step(step_num, ended=True)
                 self._check_failed_records(step_num)
             self._publish_output(staging)
         finally:

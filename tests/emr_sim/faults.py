@@ -14,6 +14,10 @@ Faults (each fires on the next *times* matching requests, then is spent):
   (and other JSON services) answer HTTP 400 ``ThrottlingException`` "Rate
   exceeded"; query services (IAM, STS) HTTP 400 ``Throttling``; S3 HTTP 503
   ``SlowDown``.
+* :meth:`FaultPlan.deny` ``(operation, times, service="emr")``: EMR (and
+  other JSON services) answer HTTP 400 ``AccessDeniedException``, "User ...
+  is not authorized to perform: elasticmapreduce:<operation>", as AWS does
+  for a call the credentials' IAM policy does not allow.
 * :meth:`FaultPlan.fail_s3` ``(key_prefix_or_uri, times, code)``: S3
   requests whose key starts with the prefix (``s3://bucket/prefix`` limits
   it to one bucket; a bare prefix matches in any bucket; listings match on
@@ -141,6 +145,13 @@ class FaultPlan:
         code = "SlowDown" if signing == "s3" else "Throttling"
         with self._lock:
             self._faults.append(_Fault(signing, operation, None, None, code, times))
+
+    def deny(self, operation: str, times: int = 1, service: str = "emr") -> None:
+        """Refuse the next *times* calls of *operation* as not allowed."""
+        signing = _SIGNING_NAMES.get(service, service)
+        with self._lock:
+            self._faults.append(_Fault(signing, operation, None, None, "AccessDeniedException",
+                                       times))
 
     def fail_s3(self, key_prefix_or_uri: str, times: int = 1, code: str = "InternalError",
                 operation: str | None = None) -> None:
@@ -339,7 +350,11 @@ def error_response(request: RecordedRequest, code: str, head: bool
     else:
         status = 400
         name = "ThrottlingException" if code == "Throttling" else code
-        body = json.dumps({"__type": name, "message": "Rate exceeded"}).encode()
+        message = "Rate exceeded"
+        if code == "AccessDeniedException":
+            message = ("User: arn:aws:iam::123456789012:user/streamr-test is not authorized to"
+                       " perform: %s:%s" % (request.service, request.operation))
+        body = json.dumps({"__type": name, "message": message}).encode()
         headers = [("Content-Type", "application/x-amz-json-1.1"),
                    ("x-amzn-RequestId", request_id)]
     if head:

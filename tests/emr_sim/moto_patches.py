@@ -12,6 +12,9 @@ Responses (methods of moto's ``ElasticMapReduceResponse``):
   ``Name``/``Version``; nodes made for the MasterInstanceType/InstanceCount
   form and for InstanceFleets, which moto skips; StepConcurrencyLevel and
   AutoTerminationPolicy kept).
+* ``RunJobFlow`` also refuses a SecurityConfiguration that was never
+  created (moto takes any name) and keeps the ManagedScalingPolicy, which
+  the added ``GetManagedScalingPolicy`` answers with.
 * added: ``CancelSteps``, ``GetAutoTerminationPolicy``,
   ``PutAutoTerminationPolicy``, ``RemoveAutoTerminationPolicy``,
   ``ListInstanceFleets``, ``SetKeepJobFlowAliveWhenNoSteps``.
@@ -125,12 +128,23 @@ def get_region_from_url(self: Any, request: Any, full_url: str) -> str:
 
 
 def run_job_flow(self: Any) -> ActionResult:
+    request = json.loads(self.body or "{}")
+    security = request.get("SecurityConfiguration")
+    if security and security not in self.backend.security_configurations:
+        # EMR refuses a cluster whose security configuration does not exist
+        raise ValidationException("Security configuration '%s' does not exist." % security)
     with ACTIVE.driver.lock:
         answer = _original("run_job_flow")(self)
-        request = json.loads(self.body or "{}")
         cluster = self.backend.describe_cluster(answer.result["JobFlowId"])
+        cluster.managed_scaling_policy = request.get("ManagedScalingPolicy")
         ACTIVE.driver.cluster_created(cluster, request)
     return answer
+
+
+def get_managed_scaling_policy(self: Any) -> ActionResult:
+    cluster = self.backend.describe_cluster(self._get_param("ClusterId"))
+    policy = getattr(cluster, "managed_scaling_policy", None)
+    return ActionResult({"ManagedScalingPolicy": policy} if policy else {})
 
 
 def add_job_flow_steps(self: Any) -> ActionResult:
@@ -265,6 +279,7 @@ _RESPONSE_METHODS = {
     "terminate_job_flows": terminate_job_flows,
     "cancel_steps": cancel_steps,
     "get_auto_termination_policy": get_auto_termination_policy,
+    "get_managed_scaling_policy": get_managed_scaling_policy,
     "put_auto_termination_policy": put_auto_termination_policy,
     "remove_auto_termination_policy": remove_auto_termination_policy,
     "set_keep_job_flow_alive_when_no_steps": set_keep_job_flow_alive_when_no_steps,

@@ -249,6 +249,11 @@ class SimulatedEMR:
         :mod:`tests.emr_sim.faults`)."""
         return self.faults.hold(operation, after, service)
 
+    def deny(self, operation: str, times: int = 1, service: str = "emr") -> None:
+        """The next *times* calls of *operation* are refused as not allowed
+        by the credentials' IAM policy (see :mod:`tests.emr_sim.faults`)."""
+        self.faults.deny(operation, times, service)
+
     def fail_s3(self, key_prefix_or_uri: str, times: int = 1, code: str = "InternalError",
                 operation: str | None = None) -> None:
         """The next *times* S3 requests on matching keys fail with *code*."""

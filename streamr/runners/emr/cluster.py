@@ -1,7 +1,14 @@
 """Talking to EMR about clusters: starting one, looking one up, adding
-and cancelling steps, terminating, listing the active ones, and checking
-that the IAM roles a new cluster needs exist. Every AWS refusal becomes an
-:class:`~streamr.errors.AWSError` with one line that says what to do."""
+and cancelling steps, terminating, listing the active ones and the
+releases EMR offers, and checking that the IAM roles a new cluster needs
+exist. Every AWS refusal becomes an :class:`~streamr.errors.AWSError` with
+one line that says what to do.
+
+Three calls only make a run better, not possible: ListReleaseLabels and
+DescribeSecurityConfiguration (checks before a cluster starts) and
+GetAutoTerminationPolicy (how long a pooled cluster has left). Many IAM
+policies written for older EMR versions allow none of them; a refusal of
+one is one warning per run and the run goes on without the answer."""
 
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ log = logging.getLogger(__name__)
 ACTIVE_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 #: states a cluster ends in
 DONE_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+#: error codes AWS answers a call the credentials may not make with
+DENIED_CODES = ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation")
+# what EMR answers when asked about a security configuration it does not have
+_NOT_FOUND_CODES = ("InvalidRequestException", "ResourceNotFoundException", "ResourceNotFound")
 #: states of a step that will not change again
 STEP_DONE_STATES = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
 
@@ -63,6 +74,8 @@ class EMRClusters:
 
     def __init__(self, connection):
         self.connection = connection
+        #: optional calls these credentials were refused (each warned about once)
+        self.denied: set = set()
 
     @property
     def emr(self):
@@ -70,6 +83,25 @@ class EMRClusters:
 
     def _errors(self, what: str):
         return aws_errors(what, self.connection, "emr")
+
+    def _optional(self, operation: str, what: str, without: str, call):
+        """``(answer, True)`` from *call*, or ``(None, False)`` when the
+        credentials may not make *operation*: then the run goes on
+        *without* it, which one warning says (the first time only)."""
+        import botocore.exceptions
+
+        with self._errors(what):
+            try:
+                return call(), True
+            except botocore.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in DENIED_CODES:
+                    raise
+        if operation not in self.denied:
+            self.denied.add(operation)
+            log.warning("these credentials may not call EMR's %s (allow"
+                        " elasticmapreduce:%s in their IAM policy); going on %s",
+                        operation, operation, without)
+        return None, False
 
     # --- before starting ----------------------------------------------------------------
 
@@ -182,10 +214,52 @@ class EMRClusters:
 
     def idle_timeout(self, cluster_id: str) -> int | None:
         """Seconds of idleness after which EMR shuts the cluster down, or
-        None when it has no auto-termination policy."""
-        with self._errors("the auto-termination policy of cluster %s" % cluster_id):
-            answer = self.emr.get_auto_termination_policy(ClusterId=cluster_id)
-        return (answer.get("AutoTerminationPolicy") or {}).get("IdleTimeout")
+        None when it has no auto-termination policy, or when these
+        credentials may not ask (unknown, with one warning)."""
+        answer, _ = self._optional(
+            "GetAutoTerminationPolicy",
+            "the auto-termination policy of cluster %s" % cluster_id,
+            "as if pooled clusters had no idle timeout (one could shut down just as this"
+            " job joins it)",
+            lambda: self.emr.get_auto_termination_policy(ClusterId=cluster_id))
+        return ((answer or {}).get("AutoTerminationPolicy") or {}).get("IdleTimeout")
+
+    def security_configuration_exists(self, name: str) -> bool | None:
+        """Whether EMR has a security configuration called *name* in the
+        region; None when these credentials may not ask (with one
+        warning)."""
+        import botocore.exceptions
+
+        def describe() -> bool:
+            try:
+                self.emr.describe_security_configuration(Name=name)
+            except botocore.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _NOT_FOUND_CODES:
+                    return False
+                raise
+            return True
+
+        exists, _ = self._optional("DescribeSecurityConfiguration",
+                                   "security configuration %s" % name,
+                                   "without checking security_configuration", describe)
+        return exists
+
+    def release_labels(self) -> list | None:
+        """Every release label EMR offers in the region, or None when these
+        credentials may not ask (with one warning)."""
+        def every_page() -> list:
+            labels: list = []
+            kwargs: dict = {}
+            while True:
+                answer = self.emr.list_release_labels(**kwargs)
+                labels.extend(answer.get("ReleaseLabels") or ())
+                if not answer.get("NextToken"):
+                    return labels
+                kwargs["NextToken"] = answer["NextToken"]
+
+        labels, _ = self._optional("ListReleaseLabels", "the list of EMR releases",
+                                   "without checking release_label", every_page)
+        return labels
 
     # --- many clusters ------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ script is :mod:`streamr.runners.emr.bootstrap`. What this module adds is
 the run's side of it: writing the bootstrap script into the run's files
 (uploaded with them), tagging a pooled cluster with its pool hash and lock
 directory, and refusing early what would make the cluster fail minutes
-later (a missing bootstrap script, a missing IAM role). Both the new and
+later (a release label EMR does not offer, a missing security
+configuration, bootstrap script or IAM role). Both the new and
 the pooled placement, and ``streamr create-cluster``, start clusters here.
 """
 
@@ -107,8 +108,21 @@ class ClusterStarter:
                 raise UsageError("bootstrap action script %s does not exist" % path)
 
     def check(self, request: dict) -> None:
-        """Refuse *request* now if the cluster could not start: a
-        bootstrap script missing from S3, an IAM role that does not exist."""
+        """Refuse *request* now if the cluster could not start: a release
+        label EMR does not offer in the region, a security configuration
+        EMR does not have, a bootstrap script missing from S3, an IAM role
+        that does not exist."""
+        from streamr.runners.emr.releases import check_release_label
+
+        region = self.clusters.connection.region
+        label = request.get("ReleaseLabel")
+        if label:
+            check_release_label(label, self.clusters.release_labels(), region)
+        security = request.get("SecurityConfiguration")
+        if security and self.clusters.security_configuration_exists(security) is False:
+            raise UsageError("security_configuration %s does not exist in %s: create it with"
+                             " 'aws emr create-security-configuration', or name another"
+                             % (security, region))
         self._check_bootstrap_actions(request)
         self.clusters.check_roles(request.get("ServiceRole") or "EMR_DefaultRole",
                                   request.get("JobFlowRole") or "EMR_EC2_DefaultRole")

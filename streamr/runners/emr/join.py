@@ -58,7 +58,8 @@ class PoolJoiner:
                  lock_seconds: float, wait_minutes: float = 0, max_clusters: int = 0,
                  jitter_seconds: float = 0, every: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
-                 rand: Callable[[], float] = random.random):
+                 rand: Callable[[], float] = random.random,
+                 on_wait: Callable[[], None] | None = None):
         self.scan = scan
         self.connection = connection
         self.lock_dir = lock_dir
@@ -70,6 +71,8 @@ class PoolJoiner:
         self.every = max(every, 0.0)
         self._sleep = sleep
         self._rand = rand
+        #: called each time the job waits for a cluster of the pool to free up
+        self._on_wait = on_wait or (lambda: None)
         self._said = 0.0
 
     def _lock(self, uri: str, purpose: str) -> ClusterLock:
@@ -104,6 +107,7 @@ class PoolJoiner:
                 self._say("no free cluster in pool %s; waiting up to %d more minute(s) for"
                           " one (pool_wait_minutes)", name,
                           int((self.wait_seconds - waited) // 60) + 1)
+                self._on_wait()
                 self._sleep(self.every)
                 continue
             if not jittered:
@@ -116,6 +120,7 @@ class PoolJoiner:
             joined = self._start(steps, start, exclude)
             if joined is not None:
                 return joined
+            self._on_wait()
             self._sleep(self.every)
 
     def _try(self, candidate: Candidate, steps: list) -> Joined | None:

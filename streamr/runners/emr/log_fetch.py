@@ -42,10 +42,7 @@ _CONTAINER_FILE = re.compile(r'^(\s*File ")[^"]*/container_[^/"]+/([^"]+")')
 def s3_uri(uri: str) -> str:
     """*uri* with EMR's ``s3n://`` (or ``s3a://``) written ``s3://``, ending
     in ``/``: the form log prefixes are built on."""
-    for scheme in ("s3n://", "s3a://"):
-        if uri.startswith(scheme):
-            uri = "s3://" + uri[len(scheme):]
-    return uri.rstrip("/") + "/"
+    return _s3_file_uri(uri).rstrip("/") + "/"
 
 
 def tidy_traceback(lines: list) -> list:
@@ -63,6 +60,25 @@ def tidy_traceback(lines: list) -> list:
         skipping = False
         kept.append(_CONTAINER_FILE.sub(r"\1\2", line))
     return kept
+
+
+def _s3_file_uri(uri: str) -> str:
+    """*uri* with EMR's ``s3n://`` (or ``s3a://``) written ``s3://``."""
+    for scheme in ("s3n://", "s3a://"):
+        if uri.startswith(scheme):
+            return "s3://" + uri[len(scheme):]
+    return uri
+
+
+def _step_failure_lines(info: StepLogInfo) -> list:
+    """What a step's log says about its failure: the last failed task
+    attempt's error, and the job's failure line."""
+    lines = []
+    for attempt in info.failed_attempts[-1:]:
+        lines.extend(info.attempt_errors.get(attempt, []))
+    if info.failure:
+        lines.append(info.failure)
+    return lines
 
 
 class LogFetcher:
@@ -122,21 +138,21 @@ class LogFetcher:
 
     def step_cause(self, step_id: str, step: dict | None = None) -> ProbableCause | None:
         """The probable cause of failed step *step_id* (*step* as EMR
-        describes it, for its failure details)."""
+        describes it, for its failure details). When EMR named the log file
+        it found the failure in, the cause is looked for from that file
+        first, fetched directly; the step's logs are listed and read only
+        when that file is not there or leads to no task's error."""
+        status = StepStatus.of(step)
+        if status.log_file:
+            cause = self.cause_from_log_file(status.log_file)
+            if cause is not None:
+                return cause
         info = self.step_info(step_id)
         application_id = info.application_id if info else None
-        cause = find_probable_cause(self.task_logs(application_id))
+        cause = self._task_cause(self.task_logs(application_id))
         if cause is not None:
-            if cause.kind == "python":
-                cause.lines = tidy_traceback(cause.lines)
             return cause
-        lines = []
-        if info is not None:
-            for attempt in info.failed_attempts[-1:]:
-                lines.extend(info.attempt_errors.get(attempt, []))
-            if info.failure:
-                lines.append(info.failure)
-        status = StepStatus.of(step)
+        lines = _step_failure_lines(info) if info is not None else []
         if not lines and status.failure_message:
             lines.append(status.failure_message)
         if not lines:
@@ -144,6 +160,31 @@ class LogFetcher:
         path = status.log_file or (
             step_log_prefix(self.log_uri, self.cluster_id, step_id) if self.log_uri else None)
         return ProbableCause("unknown", lines, path)
+
+    def cause_from_log_file(self, log_file: str) -> ProbableCause | None:
+        """The cause of a failed step from *log_file*, the log EMR's
+        ``FailureDetails`` names, fetched by name: a task's log is read for
+        its traceback or exception; a step's own log names the YARN
+        application that ran, and only that application's task logs are
+        read. None when the file is not on S3 (yet) or leads to no task's
+        error."""
+        path = _s3_file_uri(log_file)
+        lines = self.read_lines(path)
+        if not lines:
+            return None
+        if classify_log_path(path)[0] == "container":
+            return self._task_cause({path: lines})
+        application_id = parse_step_log(lines).application_id
+        if not application_id:
+            return None  # the step's other log may name it
+        return self._task_cause(self.task_logs(application_id))
+
+    @staticmethod
+    def _task_cause(task_logs: dict) -> ProbableCause | None:
+        cause = find_probable_cause(task_logs)
+        if cause is not None and cause.kind == "python":
+            cause.lines = tidy_traceback(cause.lines)
+        return cause
 
     # --- bootstrap ---------------------------------------------------------------------
 

@@ -4,7 +4,11 @@ happened and, from the cluster's logs, the probable cause.
 
 The wait ends with what EMR last said (a
 :class:`~streamr.runners.emr.watch.WatchResult`); the logs are fetched
-through :class:`~streamr.runners.emr.log_fetch.LogFetcher`. When a step
+through :class:`~streamr.runners.emr.log_fetch.LogFetcher`. For a failed
+step, EMR's own account comes first: DescribeStep's ``FailureDetails``
+(reason, the log line EMR took for the root cause, and the log file it
+found it in), and the probable cause is looked for from that log file
+rather than by scanning every log of the cluster. When a step
 stopped because its cluster went away, EMR says why only once the cluster
 has ended, so the text here waits a little for that. The same reading
 tells a pooled run whether its cluster was lost under it, which is worth
@@ -17,13 +21,14 @@ import logging
 import time
 from collections.abc import Callable
 
-from streamr.runners.emr.answers import ClusterStatus
+from streamr.runners.emr.answers import ClusterStatus, StepStatus
 from streamr.runners.emr.cluster import DONE_STATES, EMRClusters
 from streamr.runners.emr.log_fetch import LogFetcher
 from streamr.runners.emr.step_plan import StepQueue
 from streamr.step import StepFailedException
 
-__all__ = ["Outcome", "cluster_failure_text", "ended_cluster_status", "lost_cluster_reason"]
+__all__ = ["Outcome", "cluster_failure_text", "ended_cluster_status", "failure_details_text",
+           "lost_cluster_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +131,10 @@ class Outcome:
         """What happened to step *step_id* (in *state*, not COMPLETED),
         and the probable cause from the logs."""
         if state == "FAILED":
-            failure = result.step_status(step_id).failure_reason
+            step = self.described_step(step_id, result.steps.get(step_id) or {})
             text = "step %s on cluster %s failed" % (step_id, self.cluster_id)
-            if failure:
-                text += ": %s" % failure
-            cause = self.logs.step_cause(step_id, result.steps.get(step_id, {}))
+            text += failure_details_text(StepStatus.of(step))
+            cause = self.logs.step_cause(step_id, step)
         else:
             text = "step %s on cluster %s is %s" % (step_id, self.cluster_id,
                                                     state or "not done")
@@ -146,6 +150,27 @@ class Outcome:
                            " to S3 every few minutes; `streamr diagnose %s %s` reads them"
                            " later)" % (self.logs.log_uri, self.cluster_id, step_id))
         return text
+
+    def described_step(self, step_id: str, listed: dict) -> dict:
+        """The failed step as DescribeStep gives it (EMR's own account of
+        the failure: ``FailureDetails``), else as it was last *listed*."""
+        try:
+            return self.clusters.step(self.cluster_id, step_id) or listed
+        except Exception as exc:  # the listed step still says what failed
+            log.debug("could not describe step %s: %s", step_id, exc)
+            return listed
+
+
+def failure_details_text(status: StepStatus) -> str:
+    """EMR's account of a failed step (its ``FailureDetails``) as the rest
+    of the line after "failed" and the lines under it: the reason, the log
+    line EMR picked out as the root cause, and the log file it is in."""
+    text = ": %s" % status.failure_reason if status.failure_reason else ""
+    if status.failure_message and status.failure_message != status.failure_reason:
+        text += "\nEMR found: %s" % status.failure_message.strip()
+    if status.log_file:
+        text += "\n(in %s)" % status.log_file
+    return text
 
 
 def _log_retried_attempts(index: int, info) -> None:

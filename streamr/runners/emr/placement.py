@@ -62,6 +62,8 @@ class PlacementContext:
     lock_dir: str
     partial_outputs: tuple
     every: float
+    #: told the run's state when it changes here (``waiting`` for a pooled cluster)
+    on_state: Callable[[str], None] = lambda state: None
 
 
 class Placement:

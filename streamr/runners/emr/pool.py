@@ -89,7 +89,10 @@ def pool_hash(request: dict, *, bootstrap: str, task_python: list,
     cluster: release label, applications, the bootstrap fingerprint
     (commands, files by content, Python, actions) and the content of
     bootstrap action scripts, EMR configurations, custom AMI, the nodes'
-    instance profile, streamr's version and the Python tasks run with."""
+    instance profile, streamr's version, the Python tasks run with and,
+    when set, the security configuration and managed scaling limits (a job
+    that asks for other limits or other encryption wants another cluster;
+    left out when unset so that such clusters keep the hash they had)."""
     described = {
         "release": request.get("ReleaseLabel"),
         "applications": sorted(str(a.get("Name", "")).lower()
@@ -102,6 +105,10 @@ def pool_hash(request: dict, *, bootstrap: str, task_python: list,
         "streamr": __version__,
         "task-python": list(task_python),
     }
+    if request.get("SecurityConfiguration"):
+        described["security-configuration"] = request["SecurityConfiguration"]
+    if request.get("ManagedScalingPolicy"):
+        described["managed-scaling"] = request["ManagedScalingPolicy"]
     text = json.dumps(described, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -171,7 +178,8 @@ class PoolScan:
         cluster_id = cluster["Id"]
         if tag_value(cluster, POOL_HASH_TAG) != self.hash:
             return ("set up differently: release, applications, bootstrap, configurations,"
-                    " instance profile, streamr or task Python differ")
+                    " instance profile, security configuration, managed scaling, streamr or"
+                    " task Python differ")
         state = cluster.get("Status", {}).get("State")
         slots = cluster.get("StepConcurrencyLevel") or 1
         if state not in ("WAITING", "RUNNING"):

@@ -63,7 +63,8 @@ class PooledCluster(Placement):
             scan, ctx.connection, lock_dir=ctx.lock_dir, owner=ctx.job_key,
             lock_seconds=lock_seconds, wait_minutes=ctx.opts.get("pool_wait_minutes") or 0,
             max_clusters=ctx.opts.get("max_clusters_in_pool") or 0,
-            jitter_seconds=ctx.opts.get("pool_jitter_seconds") or 0, every=ctx.every)
+            jitter_seconds=ctx.opts.get("pool_jitter_seconds") or 0, every=ctx.every,
+            on_wait=lambda: ctx.on_state("waiting"))
 
     def run(self, wait: Wait):
         """Run the steps on a cluster of the pool (joined or started); if

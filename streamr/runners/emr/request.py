@@ -19,10 +19,13 @@ from typing import Any
 
 from streamr import __version__
 from streamr.errors import UsageError
+from streamr.runners.emr.fleet_launch import check_fleet_options, with_launch_specifications
+from streamr.runners.emr.scaling import managed_scaling_policy
 
 __all__ = [
     "DEFAULT_JOB_FLOW_ROLE",
     "DEFAULT_SERVICE_ROLE",
+    "check_cluster_options",
     "cluster_name",
     "cluster_request",
     "cluster_tags",
@@ -104,8 +107,22 @@ def cluster_request(opts: dict, *, name: str, log_uri: str | None,
     idle_seconds = _idle_timeout(opts) if keep_alive else None
     if idle_seconds is not None:
         request["AutoTerminationPolicy"] = {"IdleTimeout": idle_seconds}
+    if opts.get("security_configuration"):
+        request["SecurityConfiguration"] = opts["security_configuration"]
+    scaling = managed_scaling_policy(opts.get("managed_scaling"),
+                                     fleets=bool(opts.get("instance_fleets")))
+    if scaling:
+        request["ManagedScalingPolicy"] = scaling
 
     return merge_params(request, opts.get("extra_cluster_params") or {})
+
+
+def check_cluster_options(opts: dict) -> None:
+    """Refuse now, before any AWS request, the new-cluster options whose
+    mistakes EMR would only report once the run's files are uploaded:
+    ``managed_scaling`` and the fleet-only options."""
+    managed_scaling_policy(opts.get("managed_scaling"), fleets=bool(opts.get("instance_fleets")))
+    check_fleet_options(opts)
 
 
 def merge_params(base: dict, extra: dict) -> dict:
@@ -175,13 +192,14 @@ def _instances(opts: dict, keep_alive: bool) -> dict:
         _check_no_simple_options(opts, "instance_groups" if groups else "instance_fleets")
     for price_option in _BID_PRICE_OPTIONS:
         _check_bid_price(price_option, opts.get(price_option))
+    check_fleet_options(opts)
 
     instances: dict[str, Any] = {
         "KeepJobFlowAliveWhenNoSteps": bool(keep_alive),
         "TerminationProtected": False,
     }
     if fleets:
-        instances["InstanceFleets"] = _checked_fleets(fleets)
+        instances["InstanceFleets"] = with_launch_specifications(_checked_fleets(fleets), opts)
     elif groups:
         instances["InstanceGroups"] = _checked_groups(groups)
     else:

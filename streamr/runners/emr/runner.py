@@ -39,6 +39,7 @@ from streamr.runners.emr.new_cluster import NewCluster
 from streamr.runners.emr.outcome import Outcome, cluster_failure_text
 from streamr.runners.emr.placement import Placement, PlacementContext, quietly
 from streamr.runners.emr.pooled_cluster import PooledCluster
+from streamr.runners.emr.request import check_cluster_options
 from streamr.runners.emr.spark_steps import check_runs_spark, with_spark_application
 from streamr.runners.emr.step_plan import StepPlanner
 from streamr.runners.emr.uploads import Uploads
@@ -58,6 +59,7 @@ class EMRJobRunner(MRJobRunner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._connection = None
+        self._clusters: EMRClusters | None = None
         self._cloud_tmp_dir = None
         self._uploads = None
         self._final_output = None
@@ -83,7 +85,10 @@ class EMRJobRunner(MRJobRunner):
 
     @property
     def clusters(self) -> EMRClusters:
-        return EMRClusters(self.connection)
+        # one for the run, so that a refused optional call is warned about once
+        if self._clusters is None:
+            self._clusters = EMRClusters(self.connection)
+        return self._clusters
 
     def get_cluster_id(self) -> str | None:
         """The cluster the job runs (or ran) on."""
@@ -145,6 +150,7 @@ class EMRJobRunner(MRJobRunner):
         every = self._opts.get("check_cluster_every")
         if every is not None and every < 0:
             raise UsageError("check_cluster_every must be 0 or more seconds, not %s" % every)
+        check_cluster_options(self._opts)
 
     def _every(self) -> float:
         """Seconds between looks at a cluster."""
@@ -174,7 +180,7 @@ class EMRJobRunner(MRJobRunner):
             starter=self._starter(), job_key=self._job_key,
             log_uri=self._new_cluster_log_uri(), lock_dir=self._lock_dir(),
             partial_outputs=(self._final_output, self._job_dir() + "step-output/"),
-            every=self._every())
+            every=self._every(), on_state=self._record_state)
 
     def _choose_placement(self) -> Placement:
         """The cluster ``cluster_id`` names, else a pool's, else a new one."""
@@ -246,13 +252,30 @@ class EMRJobRunner(MRJobRunner):
                 return "map %d%% reduce %d%%" % info.last_progress
             return None
 
+        def polled(result) -> None:
+            self._record_emr(cluster_id, result)
+            if on_poll is not None:
+                on_poll(result)
+
         watcher = StepWatcher(self.clusters, cluster_id, steps.labels(len(self._steps)),
-                              self._every(), progress=progress, on_poll=on_poll)
+                              self._every(), progress=progress, on_poll=polled)
         while True:
             result = watcher.wait()
             if not steps.send_next(self.clusters, cluster_id, result):
                 return result
             watcher.watch(steps.labels(len(self._steps)))
+
+    def _record_state(self, state: str) -> None:
+        if self._recorder is not None:
+            self._recorder.state(state)
+
+    def _record_emr(self, cluster_id: str, result) -> None:
+        """Tell the run history the cluster, its logs and the steps' states."""
+        if self._recorder is None:
+            return
+        ids = list(self._placement.steps.ids)
+        self._recorder.update(cluster_id=cluster_id, log_uri=self.log_uri())
+        self._recorder.emr_steps(ids, {step_id: result.step_state(step_id) for step_id in ids})
 
     def _download_output(self) -> None:
         staging = self._staging_dir()
@@ -269,6 +292,7 @@ class EMRJobRunner(MRJobRunner):
         """Start a cluster with this runner's options and no steps (for
         ``streamr create-cluster``); its id. A cluster kept alive shuts
         itself down after ``max_mins_idle`` idle minutes."""
+        check_cluster_options(self._opts)
         self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
         pooled = bool(self._opts.get("pool_clusters"))
         if pooled:
