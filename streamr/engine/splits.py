@@ -42,6 +42,9 @@ __all__ = ["MAX_SPLIT", "PACK_FILES_ABOVE", "InputFile", "Split", "file_line_end
 
 #: largest split when none is configured (Hadoop's block size)
 MAX_SPLIT = 128 << 20
+# bytes read between reports to a reader's on_read (a call per line costs
+# more than reading the line)
+_TELL_EVERY = 1 << 18
 
 #: inputs of more files than this have their small files packed into shared
 #: map tasks; up to this many, every file has a map task of its own, as under
@@ -201,9 +204,14 @@ def read_split(split: Split, position: Position,
     if split.compressed or is_compressed(path):
         with open_input(path) as stream:
             try:
+                unsaid = 0
                 for line in stream:
-                    on_read(len(line))
+                    unsaid += len(line)
+                    if unsaid >= _TELL_EVERY:
+                        on_read(unsaid)
+                        unsaid = 0
                     yield line
+                on_read(unsaid)
             except Exception as exc:  # only reading errors: the consumer's stay outside
                 better = corrupt_input_error(exc, position.source)
                 if better is None:
@@ -219,9 +227,13 @@ def read_split(split: Split, position: Position,
             pos = start - 1 + len(stream.readline())
             # lines are counted from here; a message turns them into the file's own
             position.count_from(path, pos)
+        told = pos
         for line in stream:
             if pos >= end:
                 break
             pos += len(line)
-            on_read(len(line))
+            if pos - told >= _TELL_EVERY:
+                on_read(pos - told)
+                told = pos
             yield line
+        on_read(pos - told)
