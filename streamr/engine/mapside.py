@@ -33,6 +33,9 @@ _RECORD_OVERHEAD = 120
 _GROUP_OVERHEAD = 200
 _CACHED_KEY_OVERHEAD = 160
 _VALUE_OVERHEAD = 48
+# a list slot (with its share of the list's spare room), and an int object
+_SLOT = 9
+_INT_VALUE = 41
 _JSON_STABLE = (int, str, float, bool, type(None))
 _UNLIMITED = 1 << 62
 
@@ -154,12 +157,16 @@ class MapSide:
                                            itertools.chain.from_iterable(chunks))
                     self._group_encoded(rest, encoded, used)
                     return
-                if type(value) not in stable:
-                    # what the value becomes after a trip through the protocol
-                    value = loads(dumps(value))
+                if type(value) is int:
+                    # a small int is shared: only its list slot costs
+                    used += _SLOT if -6 < value < 257 else _INT_VALUE
+                else:
+                    if type(value) not in stable:
+                        # what the value becomes after a trip through the protocol
+                        value = loads(dumps(value))
+                    used += _VALUE_OVERHEAD
                 try:
                     groups[key].append(value)
-                    used += _VALUE_OVERHEAD
                 except KeyError:
                     groups[key] = [value]
                     # the key, its encoding at spill time, its list

@@ -19,6 +19,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -111,17 +112,23 @@ class _MapTask:
         return self._decoded_files(splits, read)
 
     def _decoded_files(self, splits: list, read) -> Iterator:
+        # chained in C: a Python step per split, not per line
+        return itertools.chain.from_iterable(self._decoded_splits(splits, read))
+
+    def _decoded_splits(self, splits: list, read) -> Iterator[Iterator]:
+        """The records of each of *splits*, as one iterator per split, made
+        when the one before is used up (each counts its lines from 1)."""
         text = type(getattr(read, "__self__", None)) is TextValueProtocol
         for split in splits:
             self.position.line = 0
             if text:
                 # the default input protocol reads every line: whole blocks
                 # are decoded and cut at once
-                yield from decode_text_blocks(
+                yield decode_text_blocks(
                     read_split_blocks(split, self.position, self.progress.add), self.position)
             else:
-                yield from decode_lines(read_split(split, self.position, self.progress.add),
-                                        read, self.position, self.ctx.on_malformed())
+                yield decode_lines(read_split(split, self.position, self.progress.add),
+                                   read, self.position, self.ctx.on_malformed())
 
     def run(self) -> None:
         mapper = self.step_desc.get("mapper")
