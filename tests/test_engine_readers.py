@@ -117,3 +117,16 @@ def test_merge_keeps_run_order_for_equal_keys(tmp_path):
     low, high = b'"k00010"', b'"k00040"'
     assert list(merge_range(runs, low, high)) == [
         line for line in sorted(everything, key=split_key) if low <= split_key(line) < high]
+
+
+def test_inline_joins_only_lines_that_cutting_gives_back():
+    from streamr.runners.inline import _blocks
+
+    whole = [b"a\n", b"b\r\n", b"c"]
+    assert list(_blocks(whole)) == [(whole, b"a\nb\r\nc")]
+    # a line without its newline before the last, or with one inside it,
+    # would come back cut differently: those lines are decoded one by one
+    for odd in ([b"a", b"b\n"], [b"a\nb\n", b"c\n"]):
+        assert list(_blocks(odd)) == [(odd, None)]
+    many = [b"%d\n" % num for num in range(5)]
+    assert [chunk for chunk, _ in _blocks(many, per_block=2)] == [many[:2], many[2:4], many[4:]]
