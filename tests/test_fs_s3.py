@@ -587,15 +587,15 @@ def test_composite_routes_by_scheme(aws):
     assert isinstance(fs.for_path("relative/k"), LocalFilesystem)
     assert isinstance(fs.for_path("file:///tmp/k"), LocalFilesystem)
     assert fs.handles("s3://bkt/k")
-    assert not fs.handles("hdfs://x")
+    assert not fs.handles("gs://x")
 
 
 def test_composite_refuses_unknown_schemes_in_one_line(aws):
     fs = make_filesystem({"s3_endpoint": aws.endpoint})
     with pytest.raises(UsageError) as caught:
-        fs.for_path("hdfs://x")
+        fs.for_path("gs://x")
     message = str(caught.value)
-    assert "hdfs://x" in message
+    assert "gs://x" in message
     assert "\n" not in message
     with pytest.raises(UsageError):
         fs.exists("gs://bkt/k")
