@@ -1,0 +1,317 @@
+"""The EMR Serverless runner (``-r emr-serverless``): a job on an EMR
+Serverless Spark application, with no cluster to manage.
+
+EMR Serverless runs Spark (and Hive) programs only, so an ordinary job's
+streaming steps run through the Spark harness
+(:mod:`streamr.runners.spark.harness`), which keeps Hadoop's semantics and
+so writes the bytes ``-r local`` writes. One run:
+
+1. Check the options (the execution role is required, and must be a role
+   ARN) before any request.
+2. Upload what the job run needs to ``cloud_tmp_dir``, by content as the
+   EMR runner does (:mod:`streamr.runners.emr.uploads`): the job script,
+   streamr as a zip, the driver program
+   (:mod:`~streamr.runners.emr_serverless.driver`), the working
+   directory's files, local inputs, and the plan the harness follows.
+3. Find the application (:mod:`~streamr.runners.emr_serverless.application`)
+   or make one, and start it.
+4. For each run of consecutive streaming steps, one job run
+   (:mod:`~streamr.runners.emr_serverless.job_run`); wait for it (Ctrl-C
+   cancels it); on failure the probable cause from its logs in S3
+   (:mod:`~streamr.runners.emr_serverless.logs`), with the job's
+   traceback.
+5. Counters from the harness's result; output on S3 (or downloaded to a
+   local output directory); an application the run made is stopped and
+   deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shlex
+import shutil
+
+from streamr.errors import StepFailedException, UsageError
+from streamr.fs.local import is_local_path
+from streamr.runners.base import MRJobRunner
+from streamr.runners.emr.uploads import Uploads, pack_dir, pack_streamr
+from streamr.runners.emr_serverless.application import Application, find_or_create
+from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
+from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
+from streamr.runners.emr_serverless.logs import JobRunLogs
+
+__all__ = ["EMRServerlessRunner"]
+
+log = logging.getLogger(__name__)
+
+# an IAM role's ARN, in any partition
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+# characters EMR Serverless takes in an application's name
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9._/#-]")
+#: cores a job run's tasks are planned for unless ``num_cores`` says
+DEFAULT_CORES = 8
+_DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")
+
+
+class EMRServerlessRunner(MRJobRunner):
+    """Runs a job's steps on EMR Serverless. See the module docstring."""
+
+    alias = "emr-serverless"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._connection = None
+        self._cloud_tmp_dir = None
+        self._app: Application | None = None
+        self._uploads: Uploads | None = None
+        #: ids of the job runs this run started, in order
+        self.job_run_ids: list = []
+
+    # --- AWS ---------------------------------------------------------------------------
+
+    @property
+    def connection(self):
+        if self._connection is None:
+            from streamr.aws import AWSConnection
+
+            self._connection = AWSConnection(self._opts)
+        return self._connection
+
+    @property
+    def fs(self):
+        if self._fs is None:
+            from streamr.fs import make_filesystem
+
+            self._fs = make_filesystem(self._opts, self.connection)
+        return self._fs
+
+    @property
+    def application_id(self) -> str | None:
+        """The application the job runs (ran) on."""
+        return self._app.id if self._app is not None else None
+
+    def _every(self) -> float:
+        return self._opts.get("check_cluster_every") or 0
+
+    # --- places on S3 ------------------------------------------------------------------
+
+    def cloud_tmp_dir(self) -> str:
+        """``cloud_tmp_dir``, else ``tmp/`` in streamr's bucket of the region.
+        Ends with ``/``."""
+        if self._cloud_tmp_dir is None:
+            configured = self._opts.get("cloud_tmp_dir")
+            if configured:
+                if not configured.startswith(("s3://", "s3a://", "s3n://")):
+                    raise UsageError("cloud_tmp_dir must be an s3:// URI, not %r" % configured)
+                self._cloud_tmp_dir = configured.rstrip("/") + "/"
+            else:
+                s3 = self.fs.for_path("s3://x/")
+                self._cloud_tmp_dir = "s3://%s/tmp/" % s3.tmp_bucket(self.connection.region)
+        return self._cloud_tmp_dir
+
+    def _job_dir(self) -> str:
+        return self.cloud_tmp_dir() + self._job_key + "/"
+
+    def log_uri(self) -> str:
+        """Where job runs keep their logs: ``cloud_log_dir``, else ``logs/``
+        under ``cloud_tmp_dir``."""
+        configured = self._opts.get("cloud_log_dir")
+        return (configured.rstrip("/") + "/") if configured else self.cloud_tmp_dir() + "logs/"
+
+    def get_output_dir(self) -> str:
+        if self._output_dir is None:
+            self._output_dir = self._job_dir() + "output/"
+        return self._output_dir
+
+    def _num_cores(self) -> int:
+        return self._opts.get("num_cores") or DEFAULT_CORES
+
+    # --- checks ------------------------------------------------------------------------
+
+    def _check_options(self) -> None:
+        if not self._script:
+            raise UsageError("the emr-serverless runner needs the job's script file")
+        self._check_step_types(("streaming",), hint="-r emr or -r spark")
+        role = self._opts.get("emr_serverless_role")
+        if not role:
+            raise UsageError("the emr-serverless runner needs emr_serverless_role: the ARN of"
+                             " the IAM role job runs execute as")
+        if not _ROLE_ARN.match(role):
+            raise UsageError("emr_serverless_role must be an IAM role ARN"
+                             " (arn:aws:iam::ACCOUNT:role/NAME), not %r" % role)
+        self._warn_about_task_failure_percent()
+
+    # --- the run -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._plan_working_dir()
+        out_dir = self.get_output_dir()
+        self._check_output_dir()
+        final = self._job_dir() + "output/" if is_local_path(out_dir) else out_dir
+        self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
+        inputs = self._input_uris()
+        self._app = find_or_create(
+            self._client(), wanted=self._opts.get("emr_serverless_application"),
+            release_label=self._opts["emr_serverless_release_label"],
+            name=_NAME_CHARS.sub("_", self._job_key)[:64], every=self._every())
+        try:
+            self._app.start()
+            last = len(self._steps) - 1
+            self._run_streaming(0, last, inputs, final)
+        finally:
+            if self._app.created_by_run:
+                self._app.stop_and_delete()
+        self._check_failed_records(last)
+        if is_local_path(out_dir):
+            self._download_output(final)
+
+    def _client(self):
+        return self.connection.client("emr-serverless")
+
+    def _input_uris(self) -> list:
+        """``(URI, label)`` of each input file: S3 files as they are, local
+        files and stdin uploaded (by content) first."""
+        found = []
+        for num, path in enumerate(self._expanded_inputs()):
+            if path == "-":
+                found.append((self._uploads.uri_for(self._spool_stdin(num)), "<stdin>"))
+            elif is_local_path(path):
+                found.append((self._uploads.uri_for(path), path))
+            else:
+                found.append((path, path))
+        return found
+
+    def _sources(self, inputs: list) -> tuple:
+        """The URIs the driver copies to the job run (script, working
+        directory, inputs) and the plan's fields naming them by number."""
+        uris = [self._uploads.uri_for(self._script)]
+        entries = []
+        for kind, path, name in self._working_dir.entries():
+            if kind == "dir":
+                # directories travel packed, and the harness unpacks them
+                packed = os.path.join(self._tmp_dir(), "dir-%d-%s.tar.gz" % (len(uris), name))
+                path, kind = pack_dir(path, packed), "archive"
+            entries.append([kind, SOURCE_PREFIX + str(len(uris)), name])
+            uris.append(self._uploads.uri_for(path))
+        named_inputs = []
+        for uri, label in inputs:
+            named_inputs.append([SOURCE_PREFIX + str(len(uris)), label])
+            uris.append(uri)
+        return uris, {"script": SOURCE_PREFIX + "0", "working_dir": entries,
+                      "inputs": named_inputs}
+
+    def _plan(self, first: int, last: int, fields: dict) -> dict:
+        """What the harness needs to run steps *first* to *last*, with
+        the places only the job run knows left for the driver to fill."""
+        from streamr.runners.spark.runner import WD_MARKER
+
+        steps = {}
+        for num in range(first, last + 1):
+            jobconf = self._step_jobconf(self._steps[num])
+            steps[str(num)] = {
+                "desc": self._steps[num], "jobconf": jobconf,
+                "env": {kind: self._hadoop_task_env(kind, 0, jobconf, working_dir=WD_MARKER)
+                        for kind in ("mapper", "reducer")},
+            }
+        plan = {
+            "app_name": self._job_key,
+            "python": list(self._opts.get("task_python_bin") or ["python3"]),
+            "task_args": self._task_args_base(), "setup": list(self._opts.get("setup") or []),
+            "cmdenv": dict(self._opts.get("cmdenv") or {}), "job_id": self._job_id,
+            "hadoop_version": self._opts.get("hadoop_version"), "wd_marker": WD_MARKER,
+            "tmp_dir": None, "output_dir": None, "num_cores": self._num_cores(),
+            "num_steps": len(self._steps),
+            "sort_values": bool(self._job_settings.get("sort_values")),
+            "steps": steps, "first_step": first, "last_step": last,
+        }
+        plan.update(fields)
+        return plan
+
+    def _spark_conf(self) -> dict:
+        """Spark properties of every job run: a failed task is retried as
+        many times as Hadoop would, and the job's ``spark.*`` properties."""
+        jobconf = self._step_jobconf()
+        attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
+                       int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
+        conf = {"spark.task.maxFailures": str(attempts)}
+        conf.update({k: str(v) for k, v in jobconf.items() if k.startswith("spark.")})
+        return conf
+
+    def _run_streaming(self, first: int, last: int, inputs: list, output_uri: str) -> None:
+        """Steps *first* to *last* as one job run of the harness."""
+        uris, fields = self._sources(inputs)
+        plan_path = os.path.join(self._tmp_dir(), "plan-%d.json" % first)
+        with open(plan_path, "w", encoding="utf_8") as handle:
+            json.dump(self._plan(first, last, fields), handle)
+        plan_uri = self._job_dir() + "plan-%d.json" % first
+        result_uri = self._job_dir() + "result-%d.json" % first
+        submit = SparkSubmit(
+            entry_point=self._uploads.uri_for(_DRIVER),
+            arguments=[plan_uri, result_uri, output_uri] + uris,
+            py_files=[self._uploads.uri_for(pack_streamr(self._tmp_dir()))],
+            conf=self._spark_conf(),
+            spark_args=[word for value in self._opts.get("spark_args") or []
+                        for word in shlex.split(value)])
+        self._uploads.upload()
+        self.fs.put(plan_path, plan_uri)
+        log.info("running step%s %s of %d on EMR Serverless", "s" if last > first else "",
+                 "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
+                 len(self._steps))
+        for num in range(first, last + 1):
+            self._record_step(num)
+        run = JobRun(self._client(), self._app.id, self._every())
+        self.job_run_ids.append(run.start(name=self._job_key, role=self._opts[
+            "emr_serverless_role"], submit=submit, log_uri=self.log_uri()))
+        end = run.wait()
+        if end.state != "SUCCESS":
+            self._fail(run, end, first, last)
+        with self.fs.open_read(result_uri) as handle:
+            result = json.loads(handle.read().decode("utf_8"))
+        for num, counters in result["counters"].items():
+            self._step_counters(int(num)).update(counters)
+        for report in result["reports"]:
+            log.warning("%s", report)
+        for num in range(first, last + 1):
+            self._record_step(num, ended=True)
+
+    def _fail(self, run: JobRun, end, first: int, last: int) -> None:
+        """Raise :class:`StepFailedException` for job run *run*, which ended
+        as *end* says, with the probable cause from its logs."""
+        if end.state == "CANCELLED":
+            raise StepFailedException("job run %s was cancelled%s" % (
+                run.id, ": %s" % end.details if end.details else ""), step_num=first,
+                num_steps=len(self._steps), last_step_num=last)
+        said, traceback = JobRunLogs(self.fs, self.log_uri(), self._app.id,
+                                     run.id, self._every()).probable_cause()
+        reason = said.get("reason") or "job run %s failed%s" % (
+            run.id, ": %s" % end.details if end.details else "")
+        step_num = said.get("step_num", first)
+        raise StepFailedException(reason, step_num=step_num, num_steps=len(self._steps),
+                                  last_step_num=None if "step_num" in said else last,
+                                  details=said.get("details") or traceback)
+
+    def _download_output(self, final: str) -> None:
+        staging = self._staging_dir()
+        try:
+            for path in self.fs.files(final, skip_hidden=True, use_glob=False):
+                self.fs.get(path, os.path.join(staging, path.rstrip("/").rsplit("/", 1)[-1]))
+            self._publish_output(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    # --- cleanup -----------------------------------------------------------------------
+
+    def cleanup(self, mode=None) -> None:
+        """Remove what *mode* (default: the ``cleanup`` option) names: the
+        run's S3 directory with ``CLOUD_TMP`` (or ``TMP``, ``ALL``), the
+        local temporary directory with ``LOCAL_TMP``."""
+        modes = set(mode if mode is not None else self._opts["cleanup"])
+        super().cleanup(modes)
+        if modes & {"ALL", "CLOUD_TMP", "TMP"} and self._cloud_tmp_dir:
+            try:
+                self.fs.rm(self._job_dir())
+            except Exception as exc:  # cleaning up never hides the run's own outcome
+                log.warning("could not remove %s: %s", self._job_dir(), exc)
