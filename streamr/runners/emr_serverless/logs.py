@@ -7,10 +7,12 @@ EMR Serverless writes each job run's logs under
 ``SPARK_EXECUTOR/N/stdout.gz`` and ``stderr.gz``. They appear when the job
 run ends (a few seconds later at worst, so they are looked for a while).
 
-The driver's stderr holds the harness's failure line (which step and task
-failed, and where) and the job's traceback; when it has no traceback (the
-driver itself failed, or a Spark step's own code failed in an executor),
-the executors' stderr are read for one.
+``spark-submit`` runs a Python program with its stderr joined to its
+stdout, so the harness's failure line (which step and task failed, and
+where) and the job's traceback are in the driver's ``stdout.gz``; Spark's
+own log (and the Java side of a worker's failure) is in its ``stderr.gz``.
+Both are read. When they hold no traceback (a Spark step's own code failed
+in an executor), the executors' stderr are read for one.
 """
 
 from __future__ import annotations
@@ -41,15 +43,16 @@ class JobRunLogs:
             data = handle.read()
         return data.decode("utf-8", "replace").splitlines()
 
-    def _driver_stderr(self) -> list:
-        uri = self.dir + "SPARK_DRIVER/stderr.gz"
+    def _driver_output(self) -> list:
+        """The driver's stdout, then its stderr (once they are there)."""
+        uris = [self.dir + "SPARK_DRIVER/stdout.gz", self.dir + "SPARK_DRIVER/stderr.gz"]
         deadline = time.monotonic() + LOG_WAIT_SECONDS
-        while not self.fs.exists(uri):
+        while not all(self.fs.exists(uri) for uri in uris):
             if time.monotonic() > deadline:
-                log.warning("no driver log at %s", uri)
-                return []
+                log.warning("no driver log in %s", self.dir + "SPARK_DRIVER/")
+                break
             time.sleep(min(self.every, 1.0) or 0.1)
-        return self._lines(uri)
+        return [line for uri in uris if self.fs.exists(uri) for line in self._lines(uri)]
 
     def _executor_stderrs(self) -> list:
         try:
@@ -61,7 +64,7 @@ class JobRunLogs:
     def probable_cause(self) -> tuple[dict, str | None]:
         """What the harness said about the failure (``reason``,
         ``step_num``, ...; ``{}`` if nothing) and the job's traceback."""
-        said, traceback = failure_from_output(self._driver_stderr())
+        said, traceback = failure_from_output(self._driver_output())
         if traceback is None:
             for uri in self._executor_stderrs():
                 _, traceback = failure_from_output(self._lines(uri))
