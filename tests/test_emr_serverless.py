@@ -5,6 +5,7 @@ writes them. Jobs run as a user runs them, in a subprocess."""
 
 from __future__ import annotations
 
+import ast
 import signal
 import textwrap
 
@@ -78,7 +79,9 @@ def test_word_count_gives_local_output_and_removes_its_application(serverless, t
     assert len(states) == 1 and list(states.values()) == ["TERMINATED"], states
 
 
-def test_failing_mapper_shows_its_traceback(serverless, tmp_path):
+def test_failing_mapper_shows_its_traceback_on_a_named_application(serverless, tmp_path):
+    made = serverless.client.create_application(name="team-spark", releaseLabel="emr-7.14.0",
+                                                type="SPARK")
     script = _script(tmp_path, "mr_boom.py", """\
         from streamr.job import MRJob
 
@@ -94,31 +97,22 @@ def test_failing_mapper_shows_its_traceback(serverless, tmp_path):
             MRBoom.run()
         """)
     (tmp_path / "input.txt").write_bytes(b"fine\nboom here\nfine\n")
-    out = run_example(script, "emr-serverless", _args(serverless, "input.txt"), tmp_path,
-                      tmp_path / "out")
-    err = out.stderr.decode()
-    assert out.returncode == 1, err
-    assert "ZeroDivisionError: boom line seen" in err
-    assert 'mr_boom.py", line 7, in mapper' in err
-    assert "Step 1 of 1 failed: mapper task" in err
-    assert "Traceback (most recent call last)" in err
-    assert "streamr/runners" not in err  # the job's traceback, not streamr's
-
-
-def test_named_application_is_started_and_left_running(serverless, tmp_path):
-    made = serverless.client.create_application(name="team-spark", releaseLabel="emr-7.14.0",
-                                                type="SPARK")
-    (tmp_path / "input.txt").write_bytes(TEXT)
-    script = _examples(tmp_path) / "mr_word_freq_count.py"
     out = run_example(script, "emr-serverless", _args(
         serverless, "--emr-serverless-application", "team-spark", "input.txt"), tmp_path,
         tmp_path / "out")
     err = out.stderr.decode()
-    assert out.returncode == 0, err
+    assert out.returncode == 1, err
+    assert "ZeroDivisionError: boom line seen" in err
+    assert 'mr_boom.py", line 7, in mapper' in err
+    assert "Traceback (most recent call last)" in err
+    assert "streamr/runners" not in err  # the job's traceback, not streamr's
+    assert err.rstrip().splitlines()[-1].startswith(
+        "Step 1 of 1 failed: mapper task 1 reading %s line 2 failed" % (tmp_path / "input.txt"))
+    # the application was found by name, started, and is left running
     assert "using application %s (team-spark)" % made["applicationId"] in err
     assert _applications(serverless) == {"team-spark": "STARTED"}
     runs = serverless.client.list_job_runs(applicationId=made["applicationId"])["jobRuns"]
-    assert [run["state"] for run in runs] == ["SUCCESS"]
+    assert [run["state"] for run in runs] == ["FAILED"]
 
 
 def _one_line_error(out) -> str:
@@ -196,3 +190,17 @@ def test_ctrl_c_cancels_the_job_run(serverless, tmp_path):
     runs = serverless.client.list_job_runs(applicationId=app_id)["jobRuns"]
     assert [run["state"] for run in runs] == ["CANCELLED"]
     assert serverless.processes == {}
+
+
+def test_spark_step_runs_as_its_own_job_run(serverless, tmp_path):
+    examples = _examples(tmp_path)
+    (tmp_path / "input.txt").write_bytes(TEXT)
+    script = examples / "mr_spark_wordcount.py"
+    out = run_example(script, "emr-serverless", _args(serverless, "input.txt"), tmp_path,
+                      tmp_path / "out")
+    err = out.stderr.decode()
+    assert out.returncode == 0, err
+    lines = [line for part in out.parts for line in part.decode().splitlines()]
+    counted = dict(ast.literal_eval(line) for line in lines)
+    assert counted == {"the": 800, "quick": 400, "brown": 266, "red": 134, "fox": 400,
+                       "jumps": 400, "over": 400, "lazy": 200, "sleepy": 200, "dog": 400}

@@ -223,8 +223,15 @@ class SimulatedServerless:
         return local
 
     def _translated(self, value: str, cwd: str, outputs: list) -> str:
-        return ",".join(self._local(part, cwd, outputs) if is_s3_uri(part) else part
-                        for part in value.split(","))
+        """*value* (a URI, or several joined by commas, each maybe with a
+        ``#name``) with each S3 URI replaced by its local stand-in."""
+        parts = []
+        for part in value.split(","):
+            uri, hash_, name = part.partition("#")
+            if is_s3_uri(uri):
+                part = self._local(uri, cwd, outputs) + hash_ + name
+            parts.append(part)
+        return ",".join(parts)
 
     def _spark_submit_argv(self, driver: dict, cwd: str, outputs: list) -> list:
         from streamr.runners.spark.submit import pyspark_home

@@ -10,6 +10,7 @@ ends, so nothing is left running and billed.
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -56,7 +57,8 @@ class SparkSubmit:
         for name, value in self.conf.items():
             words += ["--conf", "%s=%s" % (name, value)]
         words += list(self.spark_args)
-        return " ".join(words)
+        # a value with spaces stays one word (a shell's quoting)
+        return " ".join(shlex.quote(word) for word in words)
 
     def request(self) -> dict:
         driver: dict = {"entryPoint": self.entry_point,

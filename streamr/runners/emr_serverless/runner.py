@@ -42,6 +42,9 @@ from streamr.runners.emr_serverless.application import Application, find_or_crea
 from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
+from streamr.runners.emr_serverless.spark_steps import spark_step_submit
+from streamr.runners.spark.steps import step_spark_args
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["EMRServerlessRunner"]
 
@@ -134,7 +137,10 @@ class EMRServerlessRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the emr-serverless runner needs the job's script file")
-        self._check_step_types(("streaming",), hint="-r emr or -r spark")
+        self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
+        for desc in self._steps:
+            if desc.get("type") in SPARK_STEP_TYPES:
+                step_spark_args(desc)  # a bad one fails before any request
         role = self._opts.get("emr_serverless_role")
         if not role:
             raise UsageError("the emr-serverless runner needs emr_serverless_role: the ARN of"
@@ -159,14 +165,41 @@ class EMRServerlessRunner(MRJobRunner):
             name=_NAME_CHARS.sub("_", self._job_key)[:64], every=self._every())
         try:
             self._app.start()
-            last = len(self._steps) - 1
-            self._run_streaming(0, last, inputs, final)
+            self._run_steps(inputs, final)
         finally:
             if self._app.created_by_run:
                 self._app.stop_and_delete()
-        self._check_failed_records(last)
         if is_local_path(out_dir):
             self._download_output(final)
+
+    def _run_steps(self, files: list, final: str) -> None:
+        """Each run of consecutive streaming steps as one job run of the
+        harness, each Spark step as a job run of its own; a step's output
+        (a directory on S3) is the next one's input."""
+        for first, last in self._step_groups():
+            out = final if last == len(self._steps) - 1 else (
+                self._job_dir() + "step-%d-output/" % last)
+            if self._steps[first].get("type") in SPARK_STEP_TYPES:
+                self._run_spark_step(first, files, out)
+            else:
+                self._run_streaming(first, last, files, out)
+            for step_num in range(first, last + 1):
+                self._check_failed_records(step_num)
+            if last < len(self._steps) - 1:
+                files = [(uri, "output of step %d" % (last + 1)) for uri in
+                         self.fs.files(out, skip_hidden=True, use_glob=False)]
+
+    def _step_groups(self) -> list:
+        """``(first, last)`` step numbers of each run of consecutive
+        streaming steps, and of each Spark step alone."""
+        groups: list = []
+        for num, desc in enumerate(self._steps):
+            alone = desc.get("type") in SPARK_STEP_TYPES
+            if groups and not alone and not groups[-1][2]:
+                groups[-1][1] = num
+            else:
+                groups.append([num, num, alone])
+        return [(first, last) for first, last, _ in groups]
 
     def _client(self):
         return self.connection.client("emr-serverless")
@@ -251,12 +284,55 @@ class EMRServerlessRunner(MRJobRunner):
         submit = SparkSubmit(
             entry_point=self._uploads.uri_for(_DRIVER),
             arguments=[plan_uri, result_uri, output_uri] + uris,
-            py_files=[self._uploads.uri_for(pack_streamr(self._tmp_dir()))],
-            conf=self._spark_conf(),
-            spark_args=[word for value in self._opts.get("spark_args") or []
-                        for word in shlex.split(value)])
+            py_files=[self._streamr_zip()], conf=self._spark_conf(),
+            spark_args=self._option_spark_args())
         self._uploads.upload()
         self.fs.put(plan_path, plan_uri)
+        self._job_run(submit, first, last)
+        with self.fs.open_read(result_uri) as handle:
+            result = json.loads(handle.read().decode("utf_8"))
+        for num, counters in result["counters"].items():
+            self._step_counters(int(num)).update(counters)
+        for report in result["reports"]:
+            log.warning("%s", report)
+        for num in range(first, last + 1):
+            self._record_step(num, ended=True)
+
+    def _run_spark_step(self, step_num: int, files: list, output_uri: str) -> None:
+        """Spark step *step_num* as a job run of its own."""
+        desc = self._steps[step_num]
+        own = desc.get("jar") if desc["type"] == "spark_jar" else desc.get("script")
+        app_uri = self._uploads.uri_for(own) if own and is_local_path(own) else None
+        entries = []
+        for kind, path, name in self._working_dir.entries():
+            if kind == "dir":
+                packed = os.path.join(self._tmp_dir(), "dir-%s.tar.gz" % name)
+                path, kind = pack_dir(path, packed), "archive"
+            entries.append((kind, "%s#%s" % (self._uploads.uri_for(path), name)))
+        submit = spark_step_submit(
+            desc, step_num, opts=self._opts, script_uri=self._uploads.uri_for(self._script),
+            app_uri=app_uri, inputs=[uri for uri, _ in files], output=output_uri,
+            generic_args=self._task_args_base(),
+            files=[entry for kind, entry in entries if kind == "file"],
+            archives=[entry for kind, entry in entries if kind == "archive"],
+            streamr_zip=self._streamr_zip(), jobconf=self._step_jobconf(desc))
+        submit.spark_args = self._option_spark_args() + submit.spark_args
+        self._uploads.upload()
+        self._job_run(submit, step_num, step_num)
+        self._step_counters(step_num)
+        self._record_step(step_num, ended=True)
+
+    def _streamr_zip(self) -> str:
+        return self._uploads.uri_for(pack_streamr(self._tmp_dir()))
+
+    def _option_spark_args(self) -> list:
+        """The ``spark_args`` option, each value split as a shell splits it."""
+        return [word for value in self._opts.get("spark_args") or []
+                for word in shlex.split(value)]
+
+    def _job_run(self, submit: SparkSubmit, first: int, last: int) -> None:
+        """Run *submit* as a job run for steps *first* to *last*; raise
+        :class:`StepFailedException` with the probable cause if it fails."""
         log.info("running step%s %s of %d on EMR Serverless", "s" if last > first else "",
                  "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
                  len(self._steps))
@@ -268,14 +344,6 @@ class EMRServerlessRunner(MRJobRunner):
         end = run.wait()
         if end.state != "SUCCESS":
             self._fail(run, end, first, last)
-        with self.fs.open_read(result_uri) as handle:
-            result = json.loads(handle.read().decode("utf_8"))
-        for num, counters in result["counters"].items():
-            self._step_counters(int(num)).update(counters)
-        for report in result["reports"]:
-            log.warning("%s", report)
-        for num in range(first, last + 1):
-            self._record_step(num, ended=True)
 
     def _fail(self, run: JobRun, end, first: int, last: int) -> None:
         """Raise :class:`StepFailedException` for job run *run*, which ended
