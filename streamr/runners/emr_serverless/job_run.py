@@ -77,6 +77,8 @@ class JobRun:
     app_id: str
     every: float
     id: str | None = None
+    #: every state the job run was seen in, in order
+    seen: list = field(default_factory=list)
 
     def start(self, *, name: str, role: str, submit: SparkSubmit, log_uri: str) -> str:
         """Send the job run; its id."""
@@ -109,6 +111,8 @@ class JobRun:
         last = None
         while True:
             now = self.state()
+            if not self.seen or self.seen[-1] != now.state:
+                self.seen.append(now.state)
             if now != last:
                 log.info("job run %s: %s%s", self.id, now.state,
                          " (%s)" % now.details if now.details else "")

@@ -43,13 +43,15 @@ class JobRunLogs:
             data = handle.read()
         return data.decode("utf-8", "replace").splitlines()
 
-    def _driver_output(self) -> list:
-        """The driver's stdout, then its stderr (once they are there)."""
+    def _driver_output(self, wait: bool) -> list:
+        """The driver's stdout, then its stderr (once they are there, if
+        *wait*)."""
         uris = [self.dir + "SPARK_DRIVER/stdout.gz", self.dir + "SPARK_DRIVER/stderr.gz"]
-        deadline = time.monotonic() + LOG_WAIT_SECONDS
+        deadline = time.monotonic() + (LOG_WAIT_SECONDS if wait else 0)
         while not all(self.fs.exists(uri) for uri in uris):
             if time.monotonic() > deadline:
-                log.warning("no driver log in %s", self.dir + "SPARK_DRIVER/")
+                if wait:
+                    log.warning("no driver log in %s", self.dir + "SPARK_DRIVER/")
                 break
             time.sleep(min(self.every, 1.0) or 0.1)
         return [line for uri in uris if self.fs.exists(uri) for line in self._lines(uri)]
@@ -61,10 +63,12 @@ class JobRunLogs:
             return []  # no executor wrote a log
         return sorted(path for path in found if path.endswith("/stderr.gz"))
 
-    def probable_cause(self) -> tuple[dict, str | None]:
+    def probable_cause(self, ran: bool = True) -> tuple[dict, str | None]:
         """What the harness said about the failure (``reason``,
-        ``step_num``, ...; ``{}`` if nothing) and the job's traceback."""
-        said, traceback = failure_from_output(self._driver_output())
+        ``step_num``, ...; ``{}`` if nothing) and the job's traceback. A
+        job run that never *ran* (it failed before ``RUNNING``) may have no
+        logs at all, so they are not waited for."""
+        said, traceback = failure_from_output(self._driver_output(wait=ran))
         if traceback is None:
             for uri in self._executor_stderrs():
                 _, traceback = failure_from_output(self._lines(uri))

@@ -352,8 +352,8 @@ class EMRServerlessRunner(MRJobRunner):
             raise StepFailedException("job run %s was cancelled%s" % (
                 run.id, ": %s" % end.details if end.details else ""), step_num=first,
                 num_steps=len(self._steps), last_step_num=last)
-        said, traceback = JobRunLogs(self.fs, self.log_uri(), self._app.id,
-                                     run.id, self._every()).probable_cause()
+        said, traceback = JobRunLogs(self.fs, self.log_uri(), self._app.id, run.id,
+                                     self._every()).probable_cause("RUNNING" in run.seen)
         reason = said.get("reason") or "job run %s failed%s" % (
             run.id, ": %s" % end.details if end.details else "")
         step_num = said.get("step_num", first)
