@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from typing import Any, Callable, NamedTuple
 
@@ -169,10 +170,11 @@ _SWITCH_PARSERS: dict = {
     "json_dict": parse_name_json,
     "path_list": _split_commas,
     "json_list": parse_json_mappings,
+    "args": shlex.split,
 }
 # kinds whose switch may be given several times, each adding to the value
-_REPEATED_KINDS = frozenset({"dict", "env", "json_dict", "list", "path_list", "json_list",
-                             "cleanup"})
+_REPEATED_KINDS = frozenset({"dict", "env", "json_dict", "list", "args", "path_list",
+                             "json_list", "cleanup"})
 
 
 def switch_parser(opt: Any) -> Callable[[str], Any] | None:
@@ -205,7 +207,7 @@ def switch_value(opt: Any, collected: Any) -> Any:
         return None
     if opt.kind in ("dict", "env", "json_dict"):
         return dict(collected)
-    if opt.kind in ("path_list", "json_list"):
+    if opt.kind in ("path_list", "json_list", "args"):
         return [item for group in collected for item in group]
     if switch_repeats(opt):
         return list(collected)

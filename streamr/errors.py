@@ -18,6 +18,8 @@ from __future__ import annotations
 __all__ = [
     "AWSError",
     "CorruptInputError",
+    "HadoopError",
+    "HadoopNotFound",
     "Interrupted",
     "JobFailed",
     "MalformedRecordError",
@@ -73,6 +75,21 @@ class AWSSetupError(AWSError):
     caught before any work, so exit status 2, like other usage errors."""
 
     exit_status = 2
+
+
+class HadoopNotFound(UsageError):
+    """No ``hadoop`` program, or no streaming jar, where streamr looked:
+    exit status 2. The message names the places looked at and the option
+    to set."""
+
+    exit_status = 2
+
+
+class HadoopError(StreamrError):
+    """A ``hadoop`` command (``hadoop fs``, ``mapred``, ``yarn``) failed;
+    the message is its own last line: exit status 1."""
+
+    exit_status = 1
 
 
 class CorruptInputError(StreamrError):

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: the built-in runners; an option takes all of them unless it says otherwise
-ALL_RUNNERS = frozenset({"inline", "local", "emr", "spark", "emr-serverless"})
+ALL_RUNNERS = frozenset({"inline", "local", "emr", "hadoop", "spark", "emr-serverless"})
 
 CLEANUP_CHOICES = ("ALL", "CLOUD_TMP", "CLUSTER", "JOB", "LOCAL_TMP", "LOGS", "NONE", "TMP")
 
@@ -282,6 +282,7 @@ _KINDS: dict[str, Callable[[str, Any], Any]] = {
     "float": _check_float,
     "bool": _check_bool,
     "list": _check_list,
+    "args": _check_list,
     "path_list": _check_list,
     "dict": _check_dict,
     "env": _check_dict,
@@ -300,6 +301,7 @@ KIND_DESCRIPTIONS = {
     "float": "number",
     "bool": "true or false",
     "list": "list of strings",
+    "args": "list of arguments (each switch's text split like a shell does)",
     "path_list": "list of paths (~ and $VARS expanded)",
     "dict": "mapping of names to strings",
     "env": "mapping of environment variables to strings",
@@ -390,7 +392,8 @@ COMBINE_DESCRIPTIONS = {
 
 # the combiner each kind uses unless an option says otherwise
 _DEFAULT_COMBINE = {
-    "list": "list", "path_list": "list", "dict": "dict", "env": "env", "json_dict": "dict",
+    "list": "list", "args": "list", "path_list": "list", "dict": "dict", "env": "env",
+    "json_dict": "dict",
 }
 
 

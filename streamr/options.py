@@ -49,12 +49,13 @@ __all__ = [
     "unwrap",
 ]
 
-SUBPROCESS_RUNNERS = frozenset({"local", "emr", "spark", "emr-serverless"})
+SUBPROCESS_RUNNERS = frozenset({"local", "emr", "hadoop", "spark", "emr-serverless"})
 EMR = frozenset({"emr"})
 SERVERLESS = frozenset({"emr-serverless"})
 # options of the places on S3 both EMR runners keep their files and logs
 EMR_ANY = EMR | SERVERLESS
 SPARK = frozenset({"spark"})
+HADOOP = frozenset({"hadoop"})
 # runners that run Spark steps (SparkStep and friends) with spark-submit on
 # this machine, and the ones that pass spark-submit arguments on
 SPARK_HERE = frozenset({"inline", "local", "spark"})
@@ -71,6 +72,7 @@ TOPICS = {
     "emr-bootstrap": "Bootstrapping EMR nodes",
     "emr-pool": "Cluster pooling",
     "emr-steps": "Steps on EMR",
+    "hadoop": "Hadoop runner",
     "history": "Run history",
     "spark": "Spark",
     "emr-serverless": "EMR Serverless",
@@ -385,6 +387,26 @@ OPTIONS: tuple[Option, ...] = (
          topic="emr-steps"),
     _emr("max_concurrent_steps", "int", "steps a cluster may run at once", default=1,
          metavar="N", topic="emr-steps", low=1, high=256),
+    # -- a Hadoop cluster of one's own (-r hadoop) --------------------------------------
+    Option("hadoop_bin", "command", "the hadoop program (with any arguments) (default:"
+           " bin/hadoop under $HADOOP_PREFIX, $HADOOP_HOME or $HADOOP_INSTALL, else hadoop"
+           " on PATH)", runners=HADOOP, switches=("--hadoop-bin",), metavar="CMD",
+           topic="hadoop"),
+    Option("hadoop_streaming_jar", "path", "Hadoop's streaming jar (default: looked for in"
+           " the Hadoop installation's usual places)", runners=HADOOP,
+           switches=("--hadoop-streaming-jar",), metavar="JAR", topic="hadoop"),
+    Option("hadoop_tmp_dir", "str", "directory on the cluster's filesystem (HDFS) for the"
+           " job's working files; a relative one is under the user's HDFS home",
+           runners=HADOOP, switches=("--hadoop-tmp-dir",), default="tmp/streamr",
+           metavar="DIR", topic="hadoop"),
+    Option("hadoop_log_dirs", "path_list", "directory holding the cluster's task logs"
+           " (YARN's userlogs/), read for the cause of a failure (repeatable, or"
+           " comma-separated; default: yarn logs, then the usual log directories)",
+           runners=HADOOP, switches=("--hadoop-log-dirs",), metavar="DIR", topic="hadoop"),
+    Option("hadoop_extra_args", "args", "arguments for every hadoop jar command, after"
+           " Hadoop's generic options and before the streaming ones; the switch's text is"
+           " split like a shell does (repeatable)", runners=HADOOP,
+           switches=("--hadoop-args",), metavar="ARGS", topic="hadoop"),
     # -- EMR Serverless -----------------------------------------------------------------
     _emr("emr_serverless_application", "str", "EMR Serverless application (name or id) to"
          " run on (default: a Spark application made for the run, stopped and deleted"

@@ -26,7 +26,8 @@ from streamr.runners.inline import InlineRunner
 from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
-EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf"]
+EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf", "hadoop.conf",
+                 "spark.conf"]
 
 
 @pytest.fixture
@@ -604,3 +605,11 @@ def test_local_example_sets_what_tasks_see(warnings):
     assert result["num_cores"] == 4 and result["setup"]
     assert result["local_tmp_dir"] == os.path.expanduser("~/tmp/streamr")
     assert sys.platform == "win32" or "$" not in result["local_tmp_dir"]
+
+
+def test_spark_example_chooses_a_cluster(warnings):
+    result = values("spark", [os.path.join(ROOT, "conf", "spark.conf")])
+    assert warnings == []
+    assert result["spark_master"] == "spark://spark-master.internal:7077"
+    assert result["spark_args"] == ["--executor-memory 2g", "--conf spark.executor.cores=2"]
+    assert result["jobconf"]["mapreduce.job.reduces"] == "16"

@@ -376,8 +376,8 @@ def test_lock_of_a_crashed_job_expires_and_is_taken_over(sim):
     proc = pooled("--max-clusters-in-pool", "1")
     assert ok(proc) == COUNTS
     log = proc.stderr.decode()
-    assert re.search(r"cluster %s: skipped \(locked by crashed-job \(joining\) for ([0-9]|1[0-2])s more\)"
-                     % cluster_id, log)
+    assert re.search(r"cluster %s: skipped \(locked by crashed-job \(joining\) "
+                     r"for ([0-9]|1[0-2])s more\)" % cluster_id, log)
     assert "took over s3://%s/%s: expired lock of crashed-job (joining)" % (bucket, key) in log
     assert "joined cluster %s of pool default" % cluster_id in log
     assert clusters(sim) == [cluster_id]

@@ -23,6 +23,8 @@ EXPECTED_STATUS = {
     "OptionValueError": 2,
     "AWSError": 1,
     "AWSSetupError": 2,
+    "HadoopNotFound": 2,
+    "HadoopError": 1,
     "CorruptInputError": 1,
     "NoSpaceError": 1,
     "MalformedRecordError": 1,

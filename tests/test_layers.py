@@ -216,6 +216,13 @@ def test_runners_never_import_the_job_module():
             assert not any(_under(t, ["streamr.job"]) for t in module.anywhere), name
 
 
+def test_filesystems_never_import_runners():
+    # HDFS runs `hadoop fs` itself; finding hadoop lives in streamr.fs for that reason
+    for name, module in MODULES.items():
+        if _under(name, ["streamr.fs"]):
+            assert not any(_under(t, ["streamr.runners"]) for t in module.anywhere), name
+
+
 def test_filesystems_never_import_input_handling():
     for name, module in MODULES.items():
         if _under(name, ["streamr.fs"]):

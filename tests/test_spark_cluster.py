@@ -6,13 +6,15 @@ byte."""
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
 from tests.support.jobs import EXAMPLES, JOBS, run_job
 from tests.support.spark import StandaloneCluster, output_files
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
 
 TWO_STEPS = JOBS + "/mr_features.py"
 
@@ -27,8 +29,6 @@ def cluster(tmp_path_factory):
 
 
 def test_a_two_step_job_on_a_standalone_cluster(cluster, tmp_path):
-    import os
-
     data = tmp_path / "in.txt"
     data.write_bytes((EXAMPLES / "data" / "river-tales.txt").read_bytes())
     env = dict(os.environ, STREAMR_TEST_JOB="MRTwoStepMax")
@@ -43,3 +43,20 @@ def test_a_two_step_job_on_a_standalone_cluster(cluster, tmp_path):
     # the work ran on the cluster: the master lists the finished application
     finished = cluster.state().get("completedapps") or []
     assert any(app.get("name", "").startswith("mr_features") for app in finished)
+
+
+def test_a_failing_mapper_on_the_cluster_shows_the_jobs_traceback(cluster, tmp_path):
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"fine\nboom\nfine\n")
+    proc = run_job(TWO_STEPS, "-r", "spark", "--spark-master", cluster.url, "--no-conf",
+                   "--cmdenv", "STREAMR_TEST_JOB=MRRaiser", "-o", tmp_path / "out", data,
+                   env=dict(os.environ, STREAMR_TEST_JOB="MRRaiser"), timeout=600)
+    assert proc.returncode == 1
+    lines = proc.stderr.decode().rstrip("\n").splitlines()
+    assert re.match(r"Step 1 of 1 failed: mapper task \d reading \S+in\.txt line 2 failed",
+                    lines[-1]), lines[-1]
+    tail = "\n".join(lines[-6:])
+    assert "Traceback (most recent call last):" in tail
+    assert 'mr_features.py", line' in tail
+    assert "ZeroDivisionError: boom line seen" in tail
+    assert not (tmp_path / "out" / "_SUCCESS").exists()

@@ -9,6 +9,7 @@ import importlib.util
 import os
 import re
 import sys
+import tarfile
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +34,6 @@ from tests.support.jobs import EXAMPLES, JOBS
 from tests.support.spark import output_files, start_session
 
 pytestmark = pytest.mark.slow
-pyspark = pytest.importorskip("pyspark", reason="pyspark is part of the test extra")
 
 WORDS = ["alpha", "beta", "gamma", "delta", "drop", "eps", "skip", "zeta"]
 TEXT = b"".join(b"%s %s %s\n" % (WORDS[i % 8].encode(), WORDS[i * 7 % 5].encode(),
@@ -62,8 +62,9 @@ def _example(name: str):
 def run(job_class, runner: str, out_dir, inputs, args=()) -> list:
     """Run *job_class* in this process under *runner* into *out_dir*; its
     counters. Both runners plan for two cores, so their plans can match."""
+    tmp_dir = str(out_dir) + "-tmp" if "://" not in str(out_dir) else None
     argv = ["-r", runner, "--no-conf", "-o", str(out_dir), "--num-cores", "2",
-            "--local-tmp-dir", str(out_dir) + "-tmp",
+            *(["--local-tmp-dir", tmp_dir] if tmp_dir else []),
             "--cmdenv", "STREAMR_TEST_JOB=" + job_class.__name__, *map(str, args),
             *map(str, inputs)]
     job = job_class(argv).sandbox()
@@ -131,10 +132,18 @@ def test_sort_values(spark, tmp_path):
 
 
 def test_jobconf_cmdenv_input_file_and_working_dir(spark, tmp_path):
+    shipped_dir = tmp_path / "lookup"
+    shipped_dir.mkdir()
+    (shipped_dir / "table.txt").write_text("1\n")
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(str(shipped_dir / "table.txt"), arcname="inside.txt")
     files = same_as_local(tmp_path, MREnvReport, [write(tmp_path, "in.txt", b"x\n")],
                           ["-D", "my.conf.value=seen", "--cmdenv", "STREAMR_TEST_VAR=also",
-                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py"])
+                           "--files", os.path.join(JOBS, "mr_features.py") + "#shipped.py",
+                           "--dirs", shipped_dir, "--archives", str(archive) + "#unpacked"])
     text = b"".join(files.values())
+    assert b'"lookup"' in text and b'"unpacked"' in text
     assert b'"my_conf"\t"seen"' in text
     assert b'"cmdenv"\t"also"' in text
     assert b'"input_file"\t"in.txt"' in text
@@ -180,7 +189,7 @@ def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
     report = tmp_path / "report"
     run(MRSparkMix, "spark", tmp_path / "spark", [write(tmp_path, "in.txt", TEXT)],
         ["--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report])
-    # what the four steps make of TEXT: words counted at least twice, less
+    # what the three steps make of TEXT: words counted at least twice, less
     # the stop words, upper-cased, sorted as encoded keys
     stop = (Path(JOBS) / "spark" / "mix_stop_words.txt").read_text().split()
     counts = Counter(TEXT.decode().split())
@@ -191,3 +200,22 @@ def test_streaming_and_spark_steps_in_one_job(spark, tmp_path):
                     if name.startswith("part-")) == expected
     # the Spark step was submitted with its own spark_args
     assert report.read_text() == "parallelism=3\n"
+
+
+def test_inputs_and_output_on_s3(spark, aws, tmp_path):
+    # S3 is read and written as the local runner reads and writes it (Spark's
+    # own s3a filesystem needs jars pyspark does not ship)
+    aws.bucket("spark-in")
+    aws.bucket("spark-out")
+    aws.put("s3://spark-in/texts/a.txt", TEXT)
+    aws.put("s3://spark-in/texts/b.txt", KEYED)
+    local = tmp_path / "local"
+    run(MRWordSum, "local", local, [write(tmp_path, "a.txt", TEXT),
+                                    write(tmp_path, "b.txt", KEYED)])
+    run(MRWordSum, "spark", "s3://spark-out/counts", ["s3://spark-in/texts/"],
+        ["--s3-endpoint", aws.endpoint])
+    keys = sorted(aws.keys("s3://spark-out/counts/"))
+    assert "counts/_SUCCESS" in keys
+    got = b"".join(aws.get("s3://spark-out/" + key) for key in keys if "part-" in key)
+    assert got == b"".join(data for name, data in output_files(local).items()
+                           if name.startswith("part-"))

@@ -7,7 +7,8 @@ in one job.
 
 The fast tests need no Spark; the ones that run ``spark-submit`` are
 ``slow`` (each run starts a JVM: they are few, and each checks several
-things), and the EMR ones ``sim``."""
+things), and the EMR ones ``sim``. Each of mrjob's Spark examples runs on
+one runner, and each runner runs one of them."""
 
 from __future__ import annotations
 
@@ -218,6 +219,10 @@ def test_a_python_workers_traceback_is_found_in_sparks_error():
         ['  File "/home/me/mr_job.py", line 13, in parse\n', "    return int(line)\n"],
         "ValueError: invalid literal for int() with base 10: 'x'")
     assert _worker_traceback("Py4JError: no Python here") is None
+    # a job in a directory whose name merely starts like Spark's keeps its frames
+    own = message.replace("/home/me/mr_job.py", "/home/me/pyspark_jobs/mr_job.py")
+    assert _worker_traceback(own)[0][0] == (
+        '  File "/home/me/pyspark_jobs/mr_job.py", line 13, in parse\n')
 
 
 def test_the_failure_marker_is_the_one_spark_submit_output_is_read_for():
@@ -243,6 +248,18 @@ def test_the_program_and_arguments_of_each_step_type():
     with pytest.raises(ValueError):
         spark_step_app({"type": "streaming"}, 0, **fill)
     assert interpolate(["x"], input_uris=[], output_uri="o", generic_args=[]) == ["x"]
+
+
+def test_files_are_shipped_only_to_executors_elsewhere(tmp_path, caplog):
+    from streamr.runners.spark.steps import shipped_files
+
+    (tmp_path / "stop_words.txt").write_text("the\n")
+    (tmp_path / "lookup").mkdir()
+    assert shipped_files(str(tmp_path), "local[*]") == []
+    assert shipped_files(str(tmp_path), None) == []
+    assert shipped_files(str(tmp_path), "spark://10.0.0.1:7077") == [
+        str(tmp_path / "stop_words.txt")]
+    assert "lookup is a directory" in caplog.text
 
 
 def test_step_spark_args_must_be_strings():
@@ -306,6 +323,61 @@ def test_no_java_is_one_line_before_anything_runs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+NO_PYSPARK = '''
+import sys
+
+
+class _NoPyspark:
+    """pyspark is not installed, as far as this process can tell."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyspark" or name.startswith("pyspark."):
+            raise ModuleNotFoundError("No module named %r" % name)
+        return None
+
+
+sys.meta_path.insert(0, _NoPyspark())
+'''
+
+
+def test_no_pyspark_is_one_line_naming_the_extra_before_anything_runs(tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(NO_PYSPARK)
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    env = dict(os.environ, PATH=str(empty_bin), PYTHONPATH=os.pathsep.join([str(hide), ROOT]))
+    proc = subprocess.run(
+        [sys.executable, str(SPARK_JOBS / "mr_spark_mix.py"), "-r", "inline", "--no-conf",
+         "-o", str(tmp_path / "out"), str(tmp_path / "in.txt")],
+        capture_output=True, env=env, cwd=str(tmp_path), timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "pip install 'streamr[spark]'" in lines[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_runner_that_runs_no_spark_steps_refuses_them_in_one_line():
+    from streamr.runners.base import MRJobRunner
+
+    class StreamingOnly(MRJobRunner):
+        alias = "inline"  # its options; it runs streaming steps only
+
+        def _check_options(self):
+            self._check_step_types()
+
+        def _run(self):
+            raise AssertionError("never reached")
+
+    runner = StreamingOnly(steps=[{"type": "streaming", "mapper": {"type": "script"}},
+                                  SparkStep(_spark).description(1)], conf_paths=[])
+    with pytest.raises(UsageError) as caught:
+        runner.run()
+    assert str(caught.value) == ("step 2 is a spark step; the inline runner runs only"
+                                 " streaming steps (try -r emr)")
+
+
 # --- running them: inline and local, with a local master ------------------------------------
 
 @pytest.fixture(scope="module")
@@ -327,18 +399,12 @@ def _run_example(examples, script, runner, out, *args):
 @pytest.mark.slow
 @pytest.mark.mrjob
 def test_mrjobs_spark_word_count_runs_inline(examples, tmp_path):
-    proc = _run_example(examples, "mr_spark_wordcount.py", "inline", tmp_path / "out")
+    proc = _run_example(examples, "mr_spark_wordcount.py", "inline", tmp_path / "out",
+                        "--spark-master", "local[1]")
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
     assert (tmp_path / "out" / "_SUCCESS").exists()
-
-
-@pytest.mark.slow
-@pytest.mark.mrjob
-def test_mrjobs_spark_script_word_count_runs_inline(examples, tmp_path):
-    proc = _run_example(examples, "mr_spark_wordcount_script.py", "inline", tmp_path / "out")
-    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    assert spark_pairs(parts_of(tmp_path / "out")) == word_counts(TEXT)
+    assert "running step 1 of 1 on Spark (local[1])" in proc.stderr.decode()
 
 
 @pytest.mark.slow
@@ -378,8 +444,7 @@ def test_streaming_and_spark_steps_mix_on_the_local_runner(tmp_path):
     assert b"".join(parts_of(out)) == _mix_expected(TEXT, 2)
     # the step's spark_args reached spark-submit
     assert report.read_text() == "parallelism=3\n"
-    log = proc.stderr.decode()
-    assert "running step 2 of 4 on Spark" in log and "running step 3 of 4 on Spark" in log
+    assert "running step 2 of 3 on Spark" in proc.stderr.decode()
 
 
 FAILING_IN_EXECUTORS = '''
@@ -401,6 +466,16 @@ class MRParsesNumbers(MRJob):
 if __name__ == "__main__":
     MRParsesNumbers.run()
 '''
+
+
+@pytest.mark.slow
+def test_a_spark_jar_step_runs_its_main_class_on_the_local_runner(tmp_path):
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    out = tmp_path / "out"
+    proc = run_job(SPARK_JOBS / "mr_spark_jar.py", "-r", "local", "--no-conf", "-o", out,
+                   tmp_path / "in.txt", timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    assert sorted(b"".join(parts_of(out)).splitlines()) == sorted(TEXT.upper().splitlines())
 
 
 @pytest.mark.slow
@@ -448,15 +523,16 @@ def test_streaming_and_spark_steps_mix_on_emr(sim, tmp_path):
     assert "Spark" in [app.get("Name") for app in described["Applications"]]
     steps = sim.client("emr").list_steps(ClusterId=cluster["Id"])["Steps"]
     spark_args = [s["Config"]["Args"] for s in reversed(steps)][1]
+    assert len(steps) == 3
     assert spark_args[:5] == ["spark-submit", "--master", "yarn", "--deploy-mode", "cluster"]
 
 
 @pytest.mark.slow
 @pytest.mark.sim
 @pytest.mark.mrjob
-def test_mrjobs_spark_word_count_runs_on_emr(sim, examples):
+def test_mrjobs_spark_script_word_count_runs_on_emr(sim, examples):
     put(sim, "s3://in-bucket/wc/input.txt", TEXT)
-    proc = run_job(examples / "mr_spark_wordcount.py", "-r", "emr", *FAST,
+    proc = run_job(examples / "mr_spark_wordcount_script.py", "-r", "emr", *FAST,
                    "-o", "s3://out-bucket/wc/", "s3://in-bucket/wc/input.txt", timeout=600)
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     parts = [sim.s3.get_object(Bucket="out-bucket", Key=k)["Body"].read()
@@ -466,3 +542,57 @@ def test_mrjobs_spark_word_count_runs_on_emr(sim, examples):
 
 def test_mrstep_is_still_streaming():
     assert MRStep(mapper=_spark).description(0)["type"] == "streaming"
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_a_spark_step_failing_on_emr_shows_the_users_traceback_from_the_drivers_log(
+        sim, tmp_path):
+    script = tmp_path / "mr_parses_numbers.py"
+    script.write_text(FAILING_IN_EXECUTORS)
+    put(sim, "s3://in-bucket/n/in.txt", b"1\n2\nthree\n")
+    proc = run_job(script, "-r", "emr", *FAST, "-o", "s3://out-bucket/n/",
+                   "s3://in-bucket/n/in.txt", timeout=600,
+                   env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    cause = err[err.index("Probable cause of failure:"):].splitlines()
+    assert cause[1:7] == [
+        "    Traceback (most recent call last):",
+        '      File "mr_parses_numbers.py", line 10, in spark',
+        "        total = sc.textFile(input_path).map(self.parse).sum()",
+        '      File "mr_parses_numbers.py", line 14, in parse',
+        "        return int(line)",
+        "    ValueError: invalid literal for int() with base 10: 'three'"], cause
+    assert "/containers/application_" in cause[7]
+    assert not [k for k in keys(sim, "s3://out-bucket/n/") if "part-" in k]
+
+
+def test_the_local_runners_refuse_a_jar_step_naming_what_they_run(tmp_path):
+    from streamr.runners.local import LocalRunner
+
+    runner = LocalRunner(mr_job_script=str(SPARK_JOBS / "mr_spark_mix.py"), conf_paths=[],
+                         steps=[{"type": "jar", "jar": "x.jar", "args": []}])
+    with pytest.raises(UsageError) as caught:
+        runner.run()
+    assert str(caught.value) == ("step 1 is a jar step; the local runner runs only streaming,"
+                                 " spark, spark_jar and spark_script steps (try -r emr)")
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_a_named_cluster_without_spark_is_refused_in_one_line(sim, tmp_path):
+    from tests.support.emr import streamr
+
+    created = streamr("create-cluster", "--no-conf", "--no-bootstrap-python")
+    assert created.exit_code == 0, created.output
+    cluster_id = created.stdout.strip()
+    put(sim, "s3://in-bucket/mix/in.txt", TEXT)
+    proc = run_job(SPARK_JOBS / "mr_spark_mix.py", "-r", "emr", *FAST, "-q",
+                   "--cluster-id", cluster_id, "s3://in-bucket/mix/")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "mr_spark_mix.py: error: cluster %s has no Spark (its applications: Hadoop), and the"
+        " job has Spark steps; start a cluster with --application Spark, or leave out"
+        " --cluster-id" % cluster_id]
+    assert sim.client("emr").list_steps(ClusterId=cluster_id)["Steps"] == []

@@ -192,3 +192,22 @@ def test_no_pyspark_names_the_extra(tmp_path):
     assert proc.returncode == 2
     last = proc.stderr.decode().strip().splitlines()[-1]
     assert "pyspark" in last and "pip install 'streamr[spark]'" in last
+
+
+def test_a_local_master_tries_tasks_as_often_as_hadoop_would():
+    # in local mode Spark takes the number of attempts from the master alone
+    from streamr.runners.spark.runner import _with_retries
+
+    assert _with_retries("local[*]", 3) == "local[*,3]"
+    assert _with_retries("local", 2) == "local[1,2]"
+    assert _with_retries("local[4]", 1) == "local[4]"
+    assert _with_retries("spark://h:7077", 4) == "spark://h:7077"
+
+
+@pytest.mark.slow
+def test_streaming_steps_refuse_cluster_deploy_mode():
+    proc = _run_word_count("--spark-master", "yarn", "--spark-deploy-mode", "cluster")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().splitlines()[-1].endswith(
+        "spark_deploy_mode cluster runs only Spark steps; a job with streaming steps needs"
+        " client (the default)")

@@ -7,6 +7,7 @@ reading output and managing EMR clusters.
     streamr conf show [-r RUNNER]      effective options and where each came from
     streamr conf check FILE...         check config files
     streamr cat URI... [-o FILE]       a job's output (local or S3) as one stream
+    streamr dashboard [--port N]       the run history as web pages
     streamr create-cluster, terminate-cluster, list-clusters,
     terminate-idle-clusters, diagnose  EMR clusters (see streamr.cli.clusters)
     streamr --version

@@ -18,6 +18,7 @@ from streamr.args import QUIET_SWITCH, VERBOSE_SWITCH
 from streamr.cli.cat import cat
 from streamr.cli.clusters import CLUSTER_COMMANDS
 from streamr.cli.conf import conf
+from streamr.cli.dashboard import dashboard
 from streamr.cli.failure import StreamrGroup
 from streamr.cli.run import run
 from streamr.cli.runs import runs
@@ -50,7 +51,7 @@ def cli(verbose: bool, quiet: bool) -> None:
 
 
 #: every subcommand of ``streamr``
-COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS, runs]
+COMMANDS = [run, conf, cat, *CLUSTER_COMMANDS, runs, dashboard]
 
 for _command in COMMANDS:
     cli.add_command(_command)

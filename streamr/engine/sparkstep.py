@@ -64,18 +64,24 @@ def run_spark_task(job) -> None:
         _fail(job, step_num, str(exc), None)
     except Exception as exc:
         worker = _worker_traceback(str(exc))
-        if worker is None:
+        if worker is None:  # raised in the driver, by the job's code
             reason = "the Spark code of step %d raised %s" % (step_num + 1, _one_line(exc))
             _fail(job, step_num, reason, user_traceback(exc))
-        frames, error = worker
-        reason = "the Spark code of step %d raised %s" % (step_num + 1, error)
-        text = "".join([_TRACEBACK_HEAD + "\n"] + _driver_frames(exc) + frames + [error + "\n"])
-        _fail(job, step_num, reason, text)
+        else:  # raised in an executor: Spark wraps the worker's traceback
+            frames, error = worker
+            reason = "the Spark code of step %d raised %s" % (step_num + 1, error)
+            text = "".join([_TRACEBACK_HEAD + "\n"] + _driver_frames(exc) + frames
+                           + [error + "\n"])
+            _fail(job, step_num, reason, text)
 
 
 def _is_spark_code(filename: str) -> bool:
+    """Is *filename* in pyspark or Py4J (installed, or the zips Spark
+    puts on its workers' path, such as ``py4j-0.10.9.9-src.zip``)?"""
     parts = filename.replace(os.sep, "/").split("/")
-    return any(part.startswith(_SPARK_PATH_PARTS) for part in parts)
+    return any(part in _SPARK_PATH_PARTS
+               or part.endswith(".zip") and part.startswith(_SPARK_PATH_PARTS)
+               for part in parts)
 
 
 def _driver_frames(exc: BaseException) -> list:

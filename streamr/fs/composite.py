@@ -27,7 +27,7 @@ class CompositeFilesystem(Filesystem):
                 return fs
         scheme = path.split("://", 1)[0] if "://" in path else ""
         raise UsageError("no filesystem for %s (%s:// paths are not supported; use local"
-                         " paths or s3://)" % (path, scheme))
+                         " paths, s3:// or hdfs://)" % (path, scheme))
 
     def handles(self, path: str) -> bool:
         return any(fs.handles(path) for fs in self.filesystems)
@@ -77,10 +77,14 @@ class CompositeFilesystem(Filesystem):
 
 
 def make_filesystem(opts: dict | None = None, connection=None) -> CompositeFilesystem:
-    """Local and S3 filesystems; S3 through *connection* or one made from
-    *opts* (AWS options). boto3 is imported only when an S3 path is used."""
+    """Local, S3 and HDFS filesystems; S3 through *connection* or one made
+    from *opts* (AWS options), HDFS through the ``hadoop_bin`` option's
+    program (or the one found). boto3 is imported only when an S3 path is
+    used, and ``hadoop`` looked for only when an ``hdfs://`` one is."""
     from streamr.aws import AWSConnection
+    from streamr.fs.hdfs import HdfsFilesystem
     from streamr.fs.s3 import S3Filesystem
 
     return CompositeFilesystem(LocalFilesystem(),
-                               S3Filesystem(connection or AWSConnection(opts or {})))
+                               S3Filesystem(connection or AWSConnection(opts or {})),
+                               HdfsFilesystem((opts or {}).get("hadoop_bin")))

@@ -399,11 +399,14 @@ class MRJobRunner:
 
     def _check_step_types(self, accepted: tuple = ("streaming",), hint: str = "-r emr") -> None:
         """Refuse a job with a step whose type this runner cannot run."""
+        kinds = list(accepted)
+        named = kinds[-1] if len(kinds) == 1 else "%s and %s" % (", ".join(kinds[:-1]),
+                                                                 kinds[-1])
         for num, desc in enumerate(self._steps):
             if desc.get("type") not in accepted:
                 raise UsageError("step %d is a %s step; the %s runner runs only %s steps"
                                  " (try %s)" % (num + 1, desc.get("type"), self.alias,
-                                                " and ".join(accepted), hint))
+                                                named, hint))
 
     # --- lifecycle ---------------------------------------------------------------------
 

@@ -44,8 +44,9 @@ from streamr.inputs import compression_of, corrupt_input_error, is_compressed, o
 from streamr.options import option
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
-from streamr.runners.spark.steps import check_can_submit, is_spark_step
+from streamr.runners.spark.steps import check_can_submit, is_spark_step, move_parts, submit_here
 from streamr.runners.task_stderr import split_skip_reports
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["InlineRunner"]
 
@@ -178,7 +179,7 @@ class InlineRunner(MRJobRunner):
     def _check_options(self) -> None:
         if self._job_class is None:
             raise UsageError("the inline runner needs the job class (job_class=...)")
-        self._check_step_types(("streaming", "spark", "spark_jar", "spark_script"))
+        self._check_step_types(("streaming",) + SPARK_STEP_TYPES)
         check_can_submit(self._opts, self._steps)
         self._warn_about_task_failure_percent()
         for num, desc in enumerate(self._steps):
@@ -320,8 +321,6 @@ class InlineRunner(MRJobRunner):
         """Run a Spark step through ``spark-submit`` on files: the job's
         own input files for a first step, else the lines of *sources*
         written out; return what it wrote, as sources for the next step."""
-        from streamr.runners.spark.steps import move_parts, submit_here
-
         step_dir = os.path.join(self._tmp_dir(), "spark-step-%d" % step_num)
         inputs = []
         for num, source in enumerate(sources):

@@ -32,7 +32,7 @@ from streamr.runners.space import no_space_in_task
 from streamr.runners.spark.steps import check_can_submit, is_spark_step, move_parts, submit_here
 from streamr.runners.task_stderr import TaskEnd, counters_from_stderr, skip_reports, task_end
 from streamr.runners.taskpool import Task, TaskPool
-from streamr.step import StepFailedException
+from streamr.step import SPARK_STEP_TYPES, StepFailedException
 
 __all__ = ["LocalRunner"]
 
@@ -62,7 +62,7 @@ class LocalRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the local runner needs the job's script file")
-        self._check_step_types(("streaming", "spark", "spark_jar", "spark_script"))
+        self._check_step_types(("streaming",) + SPARK_STEP_TYPES)
         check_can_submit(self._opts, self._steps)
         self._warn_about_task_failure_percent()
         for name in ("hadoop_input_format", "hadoop_output_format"):

@@ -83,7 +83,27 @@ def glob_to_regex(pattern: str) -> re.Pattern:
 
 
 class SimS3:
-    """Reading and writing S3 through the moto server at *endpoint*."""
+    """Reading and writing S3 through the moto server at *endpoint*.
+
+    The streaming emulation (:mod:`tests.emr_sim.streaming`) reads and
+    writes through this interface only; :meth:`canonical`, :meth:`split`
+    and :meth:`make_uri` let another store (the Hadoop stand-in's HDFS)
+    take its place."""
+
+    #: what Hadoop's "File System Counters" call this filesystem
+    counter_name = "S3"
+
+    def canonical(self, uri: str) -> str | None:
+        """*uri* as Hadoop names it (``s3n://``, ``s3a://`` read as
+        ``s3://``); None for a path this store does not hold."""
+        return "s3://" + uri.split("://", 1)[1] if is_s3_uri(uri) else None
+
+    def split(self, uri: str) -> tuple[str, str]:
+        """``(bucket, key)`` of *uri*."""
+        return split_uri(uri)
+
+    def make_uri(self, bucket: str, key: str) -> str:
+        return "s3://%s/%s" % (bucket, key)
 
     def __init__(self, endpoint: str, region: str = "us-west-2"):
         import boto3

@@ -15,8 +15,9 @@ local directory whose files are uploaded to that URI when the program
 succeeds. ``spark.yarn.appMasterEnv.*`` properties become the driver's
 environment, as in cluster mode; the Python is the simulator's own.
 
-What the program writes (Spark's log and the job's traceback) goes to the
-step's ``stderr`` and ``syslog``; a non-zero exit fails the step.
+What the program writes (Spark's log and the job's traceback) is the log of
+the driver's container, as in cluster mode; the step's own log names the
+application and its final state. A non-zero exit fails the step.
 """
 
 from __future__ import annotations
@@ -162,9 +163,10 @@ def run_spark_submit(ctx: StepContext, args: list[str]) -> None:
     number, stamp = ctx.new_application()
     app_id = "application_%d_%04d" % (stamp, number)
     ctx.application_ids.append(app_id)
-    cwd = node.container_dir(app_id, "container_%d_%04d_01_000001" % (stamp, number))
-    ctx.log.line("INFO", "org.apache.spark.deploy.yarn.Client",
-                 "Submitting application %s to ResourceManager" % app_id)
+    container_id = "container_%d_%04d_01_000001" % (stamp, number)
+    cwd = node.container_dir(app_id, container_id)
+    ctx.log.line("INFO", "org.apache.hadoop.yarn.client.api.impl.YarnClientImpl",
+                 "Submitted application %s" % app_id)
 
     def fetch(uri: str, archive: bool) -> str:
         if is_s3_uri(uri):
@@ -179,7 +181,13 @@ def run_spark_submit(ctx: StepContext, args: list[str]) -> None:
         node.link_into(cwd, fetch(uri, True), name)
     py_files = [fetch(uri, False) for uri in
                 filter(None, parsed.options.get("--py-files", "").split(","))]
-    app = fetch(parsed.app, False)
+    # the program sits in the driver's working directory, as YARN localizes
+    # it (a copy: Spark would follow a link back to the node's file cache)
+    app = os.path.join(cwd, parsed.app.rstrip("/").rsplit("/", 1)[-1])
+    source = fetch(parsed.app, False)
+    if os.path.islink(app):  # also shipped with --files
+        os.remove(app)
+    shutil.copy(source, app)
     paths = _PathTranslator(ctx, cwd)
     app_args = [paths.arg(arg) for arg in parsed.app_args]
 
@@ -220,13 +228,16 @@ def run_spark_submit(ctx: StepContext, args: list[str]) -> None:
     finally:
         ctx.live.discard(proc)
     with open(output_path, "rb") as output:
-        lines = output.read().decode("utf-8", "replace").splitlines()
-    ctx.log.raw(*lines)
+        text = output.read().decode("utf-8", "replace")
+    # in cluster mode the driver runs in YARN's first container: what it
+    # writes is that container's log, and the step's log only reports on it
+    ctx.container_logs["%s/%s" % (app_id, container_id)] = {"stderr": text, "stdout": ""}
+    ctx.log.line("INFO", "org.apache.spark.deploy.yarn.Client",
+                 "Application report for %s (state: %s)"
+                 % (app_id, "FINISHED" if proc.returncode == 0 else "FAILED"))
     if proc.returncode != 0:
         ctx.log.line("ERROR", SPARK_SUBMIT, "Application %s finished with failed status" % app_id)
         raise StepFailed("Unknown Error.", "Application %s finished with failed status"
                          % app_id)
     paths.upload_outputs()
-    ctx.log.line("INFO", "org.apache.spark.deploy.yarn.Client",
-                 "Application report for %s (state: FINISHED)" % app_id)
     shutil.rmtree(os.path.join(cwd, "s3"), ignore_errors=True)

@@ -23,7 +23,7 @@ import gzip
 import re
 from dataclasses import dataclass, field
 
-from tests.emr_sim.s3 import SimS3, is_s3_uri, split_uri
+from tests.emr_sim.s3 import SimS3
 
 __all__ = ["InputError", "InputFile", "Split", "find_input_files", "make_splits"]
 
@@ -79,11 +79,12 @@ def find_input_files(s3: SimS3, inputs: list[str], conf: dict[str, str]) -> list
     problems: list[str] = []
     found: list[InputFile] = []
     for uri in inputs:
-        if not is_s3_uri(uri):
+        canonical = s3.canonical(uri)
+        if canonical is None:
             problems.append("Input path does not exist: %s" % uri)
             continue
-        uri = "s3://" + uri.split("://", 1)[1]
-        if _GLOB_CHARS.search(split_uri(uri)[1]):
+        uri = canonical
+        if _GLOB_CHARS.search(s3.split(uri)[1]):
             matches = s3.glob(uri)
             if not matches:
                 problems.append("Input Pattern %s matches 0 files" % uri)
@@ -104,7 +105,7 @@ def _files_at(s3: SimS3, uri: str, recursive: bool, problems: list[str],
               hidden_ok: bool) -> list[InputFile] | None:
     """The files at *uri*: itself, or a directory's files. None when
     nothing is there."""
-    bucket, key = split_uri(uri)
+    bucket, key = s3.split(uri)
     name = key.rstrip("/").rsplit("/", 1)[-1]
     if not hidden_ok and _hidden(name):
         return []
@@ -113,7 +114,7 @@ def _files_at(s3: SimS3, uri: str, recursive: bool, problems: list[str],
         if size is not None:
             return [InputFile(uri, size)]
     base = key.rstrip("/") + "/" if key.strip("/") else ""
-    under = [obj for obj in s3.list("s3://%s/%s" % (bucket, base))]
+    under = [obj for obj in s3.list(s3.make_uri(bucket, base))]
     if not under:
         return None
     files, subdirs = [], []
@@ -129,7 +130,7 @@ def _files_at(s3: SimS3, uri: str, recursive: bool, problems: list[str],
             if parts[-1]:
                 files.append(InputFile(obj.uri, obj.size))
         else:
-            sub = "s3://%s/%s%s" % (bucket, base, parts[0])
+            sub = s3.make_uri(bucket, base + parts[0])
             if sub not in subdirs:
                 subdirs.append(sub)
     for sub in subdirs:

@@ -43,6 +43,10 @@ class StepContext:
     applications: tuple = ()
     task_slots: int = 2
     task_timeout: float = 120.0
+    #: how the job client names the cluster's YARN (as an EMR master node does)
+    resource_manager: str = "ip-172-31-0-1.ec2.internal/172.31.0.1:8032"
+    proxy_url: str = "http://ip-172-31-0-1.ec2.internal:20888/proxy/"
+    streaming_jar: str = "/usr/lib/hadoop/hadoop-streaming-3.3.6-amzn-3.jar"
     #: ``<application>/<container>`` -> log name -> text, written when the step ends
     container_logs: dict[str, dict[str, str]] = field(default_factory=dict)
     attempts: list[Attempt] = field(default_factory=list)

@@ -101,25 +101,24 @@ class StreamingRun:
         self.conf = job_conf(self.job, "streamjob%d.jar" % jar_number)
         self.reducers = int(self.conf["mapreduce.job.reduces"])
         self._check_classes()
-        self.log.line("INFO", STREAM_JOB, "packageJobJar: [] [/usr/lib/hadoop/hadoop-streaming"
-                      "-3.3.6-amzn-3.jar] /tmp/streamjob%d.jar tmpDir=null" % jar_number)
+        self.log.line("INFO", STREAM_JOB, "packageJobJar: [] [%s] /tmp/streamjob%d.jar"
+                      " tmpDir=null" % (self.ctx.streaming_jar, jar_number))
         self.log.line("INFO", "org.apache.hadoop.yarn.client.DefaultNoHARMFailoverProxyProvider",
-                      "Connecting to ResourceManager at ip-172-31-0-1.ec2.internal/"
-                      "172.31.0.1:8032")
+                      "Connecting to ResourceManager at %s" % self.ctx.resource_manager)
         number, stamp = self.ctx.new_application()
         self.app_id = "application_%d_%04d" % (stamp, number)
         self.job_id = "job_%d_%04d" % (stamp, number)
         self.ids = "%d_%04d" % (stamp, number)
         self.ctx.job_ids.append(self.job_id)
-        self.output = "s3://" + self.job.output.split("://", 1)[-1].rstrip("/")
+        self.output = (self.ctx.s3.canonical(self.job.output) or self.job.output).rstrip("/")
         splits = self._submit()
         self.ctx.application_ids.append(self.app_id)
         for message in ("Submitting tokens for job: %s" % self.job_id,):
             self.log.line("INFO", SUBMITTER, message)
         self.log.line("INFO", "org.apache.hadoop.yarn.client.api.impl.YarnClientImpl",
                       "Submitted application %s" % self.app_id)
-        self.log.line("INFO", JOB, "The url to track the job: http://ip-172-31-0-1.ec2.internal:"
-                      "20888/proxy/%s/" % self.app_id)
+        self.log.line("INFO", JOB, "The url to track the job: %s%s/"
+                      % (self.ctx.proxy_url, self.app_id))
         self.log.line("INFO", JOB, "Running job: %s" % self.job_id)
         self.log.line("INFO", JOB, "Job %s running in uber mode : false" % self.job_id)
         self.total = {"m": len(splits), "r": self.reducers}
@@ -155,7 +154,7 @@ class StreamingRun:
         s3 = self.ctx.s3
         staging = "/tmp/hadoop-yarn/staging/hadoop/.staging/%s" % self.job_id
         try:
-            bucket = self.output[len("s3://"):].split("/", 1)[0]
+            bucket = s3.split(self.output)[0]
             if not s3.bucket_exists(bucket):
                 raise StepFailed("Unknown Error.", "java.io.IOException: The specified bucket"
                                  " does not exist (Service: Amazon S3; Status Code: 404;"
@@ -453,8 +452,8 @@ class StreamingRun:
             "File System Counters": {
                 "FILE: Number of bytes read": fw.get("Reduce shuffle bytes", 0),
                 "FILE: Number of bytes written": fw.get("Map output bytes", 0),
-                "S3: Number of bytes read": read,
-                "S3: Number of bytes written": written,
+                "%s: Number of bytes read" % self.ctx.s3.counter_name: read,
+                "%s: Number of bytes written" % self.ctx.s3.counter_name: written,
             },
             "Job Counters ": job_counters,
             "Map-Reduce Framework": {name: fw.get(name, 0) for name in (

@@ -40,7 +40,7 @@ from streamr.runners.emr.outcome import Outcome, cluster_failure_text
 from streamr.runners.emr.placement import Placement, PlacementContext, quietly
 from streamr.runners.emr.pooled_cluster import PooledCluster
 from streamr.runners.emr.request import check_cluster_options
-from streamr.runners.emr.spark_steps import with_spark_application
+from streamr.runners.emr.spark_steps import check_runs_spark, with_spark_application
 from streamr.runners.emr.step_plan import StepPlanner
 from streamr.runners.emr.uploads import Uploads
 from streamr.runners.emr.watch import StepWatcher
@@ -207,6 +207,9 @@ class EMRJobRunner(MRJobRunner):
         planner = self._planner()
         steps = planner.requests(planner.inputs())
         self._placement = self._choose_placement()
+        cluster_id = self._opts.get("cluster_id")
+        if cluster_id and any(d.get("type") in SPARK_STEP_TYPES for d in self._steps):
+            check_runs_spark(cluster_id, self.clusters.describe(cluster_id))
         self._placement.prepare(steps)
         self._uploads.upload()
         result = self._run_placement()

@@ -31,7 +31,7 @@ from streamr.runners.spark.steps import (
     uses_python,
 )
 
-__all__ = ["SPARK_APPLICATION", "spark_step", "with_spark_application"]
+__all__ = ["SPARK_APPLICATION", "check_runs_spark", "spark_step", "with_spark_application"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,21 @@ def with_spark_application(applications: list | None) -> list:
     if not any(str(name).lower() == "spark" for name in applications):
         applications.append(SPARK_APPLICATION)
     return applications
+
+
+def check_runs_spark(cluster_id: str, cluster: dict) -> None:
+    """Refuse, in one line, to send Spark steps to the cluster the user
+    named (*cluster*, as DescribeCluster describes it) when it lists its
+    applications and Spark is not among them: ``spark-submit`` is not
+    there, and each step would fail on the cluster."""
+    from streamr.errors import UsageError
+
+    names = [str(app.get("Name")) for app in cluster.get("Applications") or ()
+             if app.get("Name")]
+    if names and not any(name.lower() == "spark" for name in names):
+        raise UsageError("cluster %s has no Spark (its applications: %s), and the job has"
+                         " Spark steps; start a cluster with --application Spark, or leave"
+                         " out --cluster-id" % (cluster_id, ", ".join(names)))
 
 
 def _driver_and_executor_env(opts: dict) -> dict:

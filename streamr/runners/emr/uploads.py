@@ -107,6 +107,13 @@ class Uploads:
         self._pending[uri] = local_path
         return uri
 
+    def take_pending(self) -> list:
+        """``(uri, local path)`` of every file not sent yet, in URI order,
+        for a caller that sends them its own way (then they count as sent)."""
+        pairs = sorted(self._pending.items())
+        self._pending.clear()
+        return pairs
+
     def upload(self) -> None:
         """Upload every file not already at its URI, several at once."""
         if not self._pending:

@@ -118,18 +118,23 @@ class _Step:
 
     # --- running ------------------------------------------------------------------------
 
-    def run(self, files: list, out_dir: str) -> list:
+    def run(self, files: list, out_dir: str, progress=None) -> list:
         """Run the step over *files* (``(path, label)``), writing its part
-        files in *out_dir*; return them as the next step's files."""
+        files in *out_dir*; return them as the next step's files. Given a
+        *progress* factory (``has_reducer -> StepProgress``), the step's
+        progress is shown as each Spark job ends."""
         reduces = jobconf_from_dict(self.jobconf, "mapreduce.job.reduces")
         num_reducers = int(reduces) if reduces is not None else 2 * self.plan["num_cores"]
         has_reducer = "reducer" in self.desc and num_reducers > 0
         groups = self._map_groups(files)
         tasks = self._map_tasks(groups, None if has_reducer else out_dir)
+        shown = progress(has_reducer) if progress is not None else None
         mapped = self._collect(
             self.sc.parallelize(range(len(tasks)), max(1, len(tasks))).mapPartitionsWithIndex(
                 run_map_partition(self.plan, self.num, tasks, self.counters)))
         label = "output of step %d" % (self.num + 1)
+        if shown is not None:
+            (shown.map_done if has_reducer else shown.done)()
         if not has_reducer:
             return [(os.path.join(out_dir, "part-%05d" % n), label) for n in range(len(tasks))]
         mapped.sort(key=lambda result: result["task"])
@@ -147,6 +152,8 @@ class _Step:
             num_reducers, partitionFunc=_reducer_of)
         self._collect(ordered.mapPartitionsWithIndex(
             run_reduce_partition(self.plan, self.num, spec, out_dir, self.counters)))
+        if shown is not None:
+            shown.done()
         return [(os.path.join(out_dir, "part-%05d" % n), label) for n in range(num_reducers)]
 
     def _collect(self, rdd) -> list:
@@ -170,10 +177,12 @@ def _reducer_of(key: tuple) -> int:
     return key[0]
 
 
-def run_plan(plan: dict, spark_context) -> dict:
+def run_plan(plan: dict, spark_context, progress=None) -> dict:
     """Run the streaming steps *plan* names (``first_step`` to
     ``last_step``) on *spark_context*. Returns the counters of each step,
-    the reports of skipped records and the last step's part files."""
+    the reports of skipped records and the last step's part files. Given
+    *progress* (``(step_num, has_reducer) -> StepProgress``), each step
+    shows its progress."""
     files = [tuple(pair) for pair in plan["inputs"]]
     counters, reports = {}, []
     first, last = plan["first_step"], plan["last_step"]
@@ -182,8 +191,10 @@ def run_plan(plan: dict, spark_context) -> dict:
             plan["tmp_dir"], "step-%d-output" % step_num)
         os.makedirs(out_dir, exist_ok=True)
         step = _Step(plan, step_num, spark_context)
+        shown = None if progress is None else (
+            lambda has_reducer, num=step_num: progress(num, has_reducer))
         try:
-            files = step.run(files, out_dir)
+            files = step.run(files, out_dir, shown)
         finally:
             counters[step_num] = step.counters.value
             reports.extend(step.reports)

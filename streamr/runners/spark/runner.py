@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -35,13 +36,12 @@ from streamr.runners.spark.submit import (
     spark_submit_argv,
     zip_streamr,
 )
+from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["SparkMRJobRunner"]
 
 log = logging.getLogger(__name__)
 
-#: step types that are Spark programs of their own, submitted as they are
-SPARK_STEP_TYPES = ("spark", "spark_jar", "spark_script")
 #: what stands for a task's working directory in the environment the
 #: runner makes once per step; the harness puts each task's own in its place
 WD_MARKER = "@@STREAMR_TASK_WD@@"
@@ -68,6 +68,12 @@ class SparkMRJobRunner(LocalRunner):
                              " (install it with: %s)" % INSTALL_HINT)
         check_java()
         self._check_master()
+        if self._opts.get("spark_deploy_mode") == "cluster" and any(
+                desc.get("type") == "streaming" for desc in self._steps):
+            # the harness plans tasks over this machine's files and hands its
+            # result back in one: its driver has to run here
+            raise UsageError("spark_deploy_mode cluster runs only Spark steps; a job with"
+                             " streaming steps needs client (the default)")
 
     @property
     def _master(self) -> str:
@@ -163,9 +169,17 @@ class SparkMRJobRunner(LocalRunner):
                  "%d-%d" % (first + 1, last + 1) if last > first else first + 1,
                  len(self._steps), self._master)
         if self._in_process():
+            from streamr.console import end_progress
+            from streamr.runners.progress import StepProgress
             from streamr.runners.spark.harness import run_plan
 
-            result = run_plan(plan, self._session().sparkContext)
+            def progress(step_num: int, has_reducer: bool) -> StepProgress:
+                return StepProgress(step_num, len(self._steps), has_reducer)
+
+            try:
+                result = run_plan(plan, self._session().sparkContext, progress)
+            finally:
+                end_progress()  # a failure's message starts on a line of its own
         else:
             result = self._submit_harness(plan, first)
         for num, counters in result["counters"].items():
@@ -253,8 +267,9 @@ class SparkMRJobRunner(LocalRunner):
         if SparkContext._active_spark_context is not None:
             return SparkSession.builder.getOrCreate()
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = SparkSession.builder.master(self._master).appName(self._job_key)
         conf = dict(self._spark_conf())
+        builder = SparkSession.builder.master(_with_retries(
+            self._master, int(conf["spark.task.maxFailures"]))).appName(self._job_key)
         conf.update(_conf_pairs(self._spark_args()))
         conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
         for name, value in conf.items():
@@ -268,6 +283,16 @@ class SparkMRJobRunner(LocalRunner):
         if session is not None:
             self._own_session = None
             session.stop()
+
+
+def _with_retries(master: str, attempts: int) -> str:
+    """A ``local[N]`` master that tries each task *attempts* times: in
+    local mode Spark ignores ``spark.task.maxFailures`` and reads the
+    number from the master (``local[N,F]``)."""
+    match = re.fullmatch(r"local(?:\[([^\],]+)\])?", master)
+    if match is None or attempts <= 1:
+        return master
+    return "local[%s,%d]" % (match.group(1) or "1", attempts)
 
 
 def _conf_pairs(args: list) -> dict:

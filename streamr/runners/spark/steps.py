@@ -25,11 +25,17 @@ from streamr.errors import UsageError
 from streamr.step import GENERIC_ARGS, INPUT, OUTPUT, SPARK_STEP_TYPES
 
 __all__ = [
+    "check_can_submit",
+    "executor_env_conf",
+    "interpolate",
     "is_spark_step",
     "move_parts",
+    "shipped_files",
     "spark_step_app",
     "step_spark_args",
     "submit_here",
+    "submit_options",
+    "uses_python",
 ]
 
 log = logging.getLogger(__name__)
@@ -147,6 +153,7 @@ def submit_here(opts: dict, desc: dict, step_num: int, num_steps: int, *, script
     argv = submit.spark_submit_argv(
         submit_options(opts), app=app, app_args=app_args, main_class=main_class,
         py_files=[submit.zip_streamr(tmp_dir)] if uses_python(desc) else (),
+        files=shipped_files(working_dir, opts.get("spark_master")),
         jobconf=confs, extra_spark_args=step_spark_args(desc))
     env = dict(os.environ)
     env["PYTHONPATH"] = _PACKAGE_PARENT + (
@@ -160,6 +167,26 @@ def submit_here(opts: dict, desc: dict, step_num: int, num_steps: int, *, script
              opts.get("spark_master") or "local[*]")
     submit.run_spark_submit(in_dir + argv, env=env, step_num=step_num, num_steps=num_steps,
                             log_prefix="step %d: " % (step_num + 1))
+
+
+def shipped_files(working_dir: str, master: str | None) -> list:
+    """The files of *working_dir* to ship with ``--files`` to a master
+    whose executors run elsewhere (each keeps its name there, which is its
+    name in the working directory). A ``local`` master's executors share
+    the working directory, so nothing is shipped; directories (``dirs``,
+    unpacked ``archives``) cannot be shipped this way and are left out,
+    with a warning."""
+    if not master or master.startswith("local"):
+        return []
+    files = []
+    for name in sorted(os.listdir(working_dir)):
+        path = os.path.join(working_dir, name)
+        if os.path.isdir(path):
+            log.warning("%s is a directory; Spark's executors on %s do not get it (ship it"
+                        " as an archive file with --files)", name, master)
+        else:
+            files.append(path)
+    return files
 
 
 def move_parts(spark_out: str, dest_dir: str) -> list:

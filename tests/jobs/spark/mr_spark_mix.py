@@ -1,16 +1,16 @@
 """Streaming and Spark steps in one job, for tests: a streaming word count,
 then the job's own Spark function keeping the words counted at least
 ``--min-count`` times that are not in the stop-word file (a file of the
-job's working directory), then a separate Spark script upper-casing each
-line, then a streaming reducer adding up the counts of each upper-cased
-word. Each step reads what the one before wrote."""
+job's working directory), upper-cased, then a streaming reducer adding up
+the counts of each upper-cased word. Each step reads what the one before
+wrote."""
 
 import json
 import os
 import re
 
 from streamr.job import MRJob
-from streamr.step import INPUT, OUTPUT, MRStep, SparkScriptStep, SparkStep
+from streamr.step import MRStep, SparkStep
 
 WORD_RE = re.compile(r"[\w']+")
 
@@ -27,8 +27,6 @@ class MRSparkMix(MRJob):
         return [
             MRStep(mapper=self.mapper_words, combiner=self.add_up, reducer=self.add_up),
             SparkStep(self.keep_common, spark_args=["--conf", "spark.default.parallelism=3"]),
-            SparkScriptStep(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         "spark_upper_lines.py"), args=[INPUT, OUTPUT]),
             MRStep(reducer=self.add_up),
         ]
 
@@ -51,7 +49,7 @@ class MRSparkMix(MRJob):
         parallelism = sc.getConf().get("spark.default.parallelism", "none")
         pairs = sc.textFile(input_path).map(lambda line: line.split("\t", 1))
         kept = pairs.filter(lambda kv: int(kv[1]) >= least and json.loads(kv[0]) not in stop)
-        kept.map(lambda kv: "%s\t%s" % (kv[0], kv[1])).saveAsTextFile(output_path)
+        kept.map(lambda kv: "%s\t%s" % (kv[0].upper(), kv[1])).saveAsTextFile(output_path)
         # what spark-submit was given (the step's spark_args) is visible to the job
         with open(os.environ["MIX_REPORT"], "w") as report:
             report.write("parallelism=%s\n" % parallelism)
