@@ -190,17 +190,24 @@ def test_ctrl_c_cancels_the_job_run(serverless, tmp_path):
     runs = serverless.client.list_job_runs(applicationId=app_id)["jobRuns"]
     assert [run["state"] for run in runs] == ["CANCELLED"]
     assert serverless.processes == {}
+    # the application made for the run is removed all the same
+    assert list(_applications(serverless).values()) == ["TERMINATED"]
 
 
-def test_spark_step_runs_as_its_own_job_run(serverless, tmp_path):
+def test_spark_step_reads_and_writes_s3(serverless, sim, tmp_path):
     examples = _examples(tmp_path)
-    (tmp_path / "input.txt").write_bytes(TEXT)
-    script = examples / "mr_spark_wordcount.py"
-    out = run_example(script, "emr-serverless", _args(serverless, "input.txt"), tmp_path,
-                      tmp_path / "out")
+    half = TEXT.index(b"\n", len(TEXT) // 2) + 1
+    sim.s3.put_object(Bucket="in-bucket", Key="words/part-1.txt", Body=TEXT[:half])
+    sim.s3.put_object(Bucket="in-bucket", Key="words/part-2.txt", Body=TEXT[half:])
+    out = run_example(examples / "mr_spark_wordcount.py", "emr-serverless", _args(
+        serverless, "s3://in-bucket/words/", "-o", "s3://out-bucket/counts/"), tmp_path,
+        tmp_path / "out")
     err = out.stderr.decode()
     assert out.returncode == 0, err
-    lines = [line for part in out.parts for line in part.decode().splitlines()]
+    parts = [obj for obj in serverless.s3.list("s3://out-bucket/counts/")
+             if obj.key.rsplit("/", 1)[-1].startswith("part-")]
+    assert parts
+    lines = [line for obj in parts for line in serverless.s3.get(obj.uri).decode().splitlines()]
     counted = dict(ast.literal_eval(line) for line in lines)
     assert counted == {"the": 800, "quick": 400, "brown": 266, "red": 134, "fox": 400,
                        "jumps": 400, "over": 400, "lazy": 200, "sleepy": 200, "dog": 400}
