@@ -79,6 +79,21 @@ def test_word_count_gives_local_output_and_removes_its_application(serverless, t
     assert len(states) == 1 and list(states.values()) == ["TERMINATED"], states
 
 
+def test_two_steps_with_a_file_argument_give_local_output(serverless, tmp_path):
+    examples = _examples(tmp_path)
+    (tmp_path / "input.txt").write_bytes(TEXT)
+    (tmp_path / "stop.txt").write_text("the\nover\nquick\n")
+    script = examples / "mr_most_used_word.py"
+    args = ["--stop-words-file", "stop.txt", "input.txt"]
+    local = run_example(script, "local", args, tmp_path, tmp_path / "local")
+    assert local.returncode == 0, local.stderr.decode()
+    remote = run_example(script, "emr-serverless", _args(serverless, *args), tmp_path,
+                         tmp_path / "serverless")
+    assert remote.returncode == 0, remote.stderr.decode()
+    assert remote.parts == local.parts
+    assert b"".join(remote.parts) == b'"jumps"\n'  # "the", "over" and "quick" are stopped
+
+
 def test_failing_mapper_shows_its_traceback_on_a_named_application(serverless, tmp_path):
     made = serverless.client.create_application(name="team-spark", releaseLabel="emr-7.14.0",
                                                 type="SPARK")
