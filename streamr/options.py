@@ -59,7 +59,7 @@ HADOOP = frozenset({"hadoop"})
 # runners that run Spark steps (SparkStep and friends) with spark-submit on
 # this machine, and the ones that pass spark-submit arguments on
 SPARK_HERE = frozenset({"inline", "local", "spark"})
-SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "spark", "emr-serverless"})
+SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "hadoop", "spark", "emr-serverless"})
 
 #: topics that group options in the reference docs, in the order shown
 TOPICS = {
@@ -234,10 +234,11 @@ OPTIONS: tuple[Option, ...] = (
            metavar="MASTER",
            topic="spark"),
     Option("spark_deploy_mode", "str", "where spark-submit starts the driver: client (this"
-           " machine) or cluster", runners=SPARK | EMR, switches=("--spark-deploy-mode",),
+           " machine) or cluster", runners=SPARK | EMR | HADOOP, switches=("--spark-deploy-mode",),
            choices=("client", "cluster"), metavar="MODE", topic="spark"),
     Option("spark_submit_bin", "str", "spark-submit program to submit with (default: the one"
-           " bundled with pyspark, else spark-submit on PATH)", runners=SPARK_HERE,
+           " bundled with pyspark, else spark-submit on PATH; -r hadoop looks in $SPARK_HOME"
+           " and on PATH first)", runners=SPARK_HERE | HADOOP,
            switches=("--spark-submit-bin",), metavar="PATH", topic="spark"),
     Option("spark_args", "list", "extra arguments for spark-submit, split as a shell splits"
            " them, such as '--executor-memory 2g' (repeatable)", runners=SPARK_ANYWHERE,

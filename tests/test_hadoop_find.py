@@ -127,19 +127,3 @@ def test_a_job_without_a_streaming_jar_ends_in_one_line_with_status_2(tmp_path):
     assert len(lines) == 1, lines
     assert "no Hadoop streaming jar found" in lines[0]
     assert "hadoop_streaming_jar" in lines[0]
-
-
-def test_spark_steps_are_refused_naming_the_spark_runner(tmp_path):
-    hadoop = install(str(tmp_path / "h"))
-    env = _bare_env(tmp_path)
-    env["HADOOP_HOME"] = hadoop.home
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "jobs", "hadoop",
-                                                        "mr_spark_step.py"),
-                           "-r", "hadoop", "--no-conf", str(EXAMPLES / "data" / "stop_words.txt")],
-                          cwd=ROOT, capture_output=True, env=env, timeout=120,
-                          stdin=subprocess.DEVNULL)
-    assert proc.returncode == 2, proc.stderr.decode()
-    lines = proc.stderr.decode().strip().splitlines()
-    assert len(lines) == 1, lines
-    assert "step 1 is a spark step" in lines[0] and "-r spark" in lines[0]
-    assert hadoop.calls() == []  # refused before anything ran

@@ -26,6 +26,7 @@ from tests.support.hadoop import (
     run_on_hadoop,
     start_on_hadoop,
 )
+from tests.support.jobs import ROOT
 from tests.support.mrjob_examples import run_example, streamr_copy
 from tests.support.waiting import wait_for
 
@@ -266,3 +267,55 @@ def test_stdin_setup_commands_and_a_tmp_dir_of_ones_own(hadoop, tmp_path):
     assert puts and all(call[-1].startswith("hdfs:///scratch/runs/mr_hadoop_settings.")
                         for call in puts[-3:])
     assert os.listdir(hadoop.hdfs_path("/scratch/runs")) == []  # removed at the end
+
+
+def _mix_expected(data: bytes, min_count: int, stop=("the", "and")) -> bytes:
+    counts: dict = {}
+    for word in re.findall(rb"[\w']+", data):
+        counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    kept = {w.upper(): n for w, n in counts.items() if n >= min_count and w.decode() not in stop}
+    return b"".join(b'"%s"\t%d\n' % (w, n) for w, n in sorted(kept.items()))
+
+
+def test_spark_steps_go_to_yarn_through_the_clusters_spark_submit(hadoop, tmp_path):
+    # streaming, then the job's own Spark function, then streaming: each reads the step
+    # before's output on HDFS; the Spark step goes through $SPARK_HOME's spark-submit
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    report = tmp_path / "report.txt"
+    out = tmp_path / "out"
+    env = hadoop_env(hadoop, SPARK_HOME=hadoop.spark_home)
+    before = len(hadoop.calls())
+    proc = run_on_hadoop(hadoop, os.path.join(ROOT, "tests", "jobs", "spark", "mr_spark_mix.py"),
+                         "--min-count", "2", "--cmdenv", "MIX_REPORT=%s" % report,
+                         "-o", out, tmp_path / "in.txt", env=env, timeout=600)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err[-3000:]
+    assert _parts(out) == _mix_expected(TEXT, 2)
+    assert report.read_text() == "parallelism=3\n"  # the step's spark_args reached Spark
+    calls = hadoop.calls()[before:]
+    (submit,) = [call for call in calls if call[0] == "spark-submit"]
+    assert submit[submit.index("--master") + 1] == "yarn"
+    assert submit[submit.index("--deploy-mode") + 1] == "cluster"
+    # the job script and streamr itself are read from the run's directory on HDFS
+    assert submit[submit.index("--py-files") + 1].startswith("hdfs://")
+    assert any(word.startswith("hdfs://") and word.endswith("mr_spark_mix.py")
+               for word in submit)
+    # the two streaming steps
+    assert len([call for call in calls if call[0] == "hadoop" and call[1] == "jar"]) == 2
+    assert "Step 2 of 3" in err or "step 2 of 3" in err.lower()
+
+
+def test_a_spark_step_without_spark_submit_stops_before_any_upload(hadoop, tmp_path):
+    (tmp_path / "in.txt").write_bytes(TEXT)
+    env = hadoop_env(hadoop, PATH="/usr/bin:/bin")
+    env.pop("SPARK_HOME", None)
+    before = len(hadoop.calls())
+    proc = run_on_hadoop(hadoop, os.path.join(ROOT, "tests", "jobs", "spark", "mr_spark_mix.py"),
+                         "--spark-submit-bin", str(tmp_path / "no-such-spark-submit"),
+                         tmp_path / "in.txt", env=env)
+    assert proc.returncode != 0
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "no-such-spark-submit" in lines[0]
+    assert not [call for call in hadoop.calls()[before:] if call[1:2] == ["fs"]
+                and "-put" in call]

@@ -4,7 +4,9 @@
 users: ``bin/hadoop``, ``bin/mapred`` and ``bin/yarn`` (small shell scripts
 running :mod:`tests.hadoop_standin.main` with this test run's
 interpreter), ``share/hadoop/tools/lib/hadoop-streaming-3.3.6.jar`` and
-``logs/``. HDFS is a local directory. The programs answer what the runner
+``logs/``, and beside it a Spark client for the cluster's YARN,
+``spark/bin/spark-submit`` (:mod:`tests.hadoop_standin.spark_submit`, which
+runs pyspark's own Spark). HDFS is a local directory. The programs answer what the runner
 asks as Hadoop 3's command line does (arguments, output lines, exit
 codes); ``hadoop jar hadoop-streaming*.jar ...`` really runs the job,
 through the EMR simulator's streaming emulation
@@ -35,6 +37,15 @@ export PYTHONPATH={repo}${{PYTHONPATH:+:$PYTHONPATH}}
 exec {python} -S -m tests.hadoop_standin.main {name} "$@"
 """
 
+# Spark's client needs the test run's site-packages (pyspark), unlike Hadoop's
+_SPARK_SHIM = """#!/bin/sh
+# stand-in for the cluster's Spark client (tests/hadoop_standin)
+export STREAMR_STANDIN_HOME=${{STREAMR_STANDIN_HOME:-{home}}}
+export STANDIN_PYSPARK_SUBMIT={pyspark_submit}
+export PYTHONPATH={repo}${{PYTHONPATH:+:$PYTHONPATH}}
+exec {python} -m tests.hadoop_standin.main spark-submit "$@"
+"""
+
 
 @dataclass
 class HadoopInstall:
@@ -54,6 +65,11 @@ class HadoopInstall:
     def streaming_jar(self) -> str:
         return os.path.join(self.home, "share", "hadoop", "tools", "lib",
                             "hadoop-streaming-%s.jar" % VERSION)
+
+    @property
+    def spark_home(self) -> str:
+        """``$SPARK_HOME`` of the cluster's Spark client."""
+        return os.path.join(self.home, "spark")
 
     @property
     def hdfs_root(self) -> str:
@@ -106,6 +122,25 @@ def install(home: str) -> HadoopInstall:
                                     repo=shlex.quote(_REPO),
                                     python=shlex.quote(sys.executable)))
         os.chmod(path, 0o755)
+    _install_spark(found)
     with open(found.streaming_jar, "wb"):
         pass  # the stand-in knows a streaming jar by its name
     return found
+
+
+def _install_spark(found: HadoopInstall) -> None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or not spec.submodule_search_locations:
+        return  # no Spark client on this cluster
+    pyspark_submit = os.path.join(list(spec.submodule_search_locations)[0], "bin",
+                                  "spark-submit")
+    folder = os.path.join(found.spark_home, "bin")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "spark-submit")
+    with open(path, "w", encoding="utf_8") as shim:
+        shim.write(_SPARK_SHIM.format(home=shlex.quote(found.home), repo=shlex.quote(_REPO),
+                                      python=shlex.quote(sys.executable),
+                                      pyspark_submit=shlex.quote(pyspark_submit)))
+    os.chmod(path, 0o755)

@@ -1,5 +1,6 @@
-"""Entry point of the stand-in's programs: ``hadoop``, ``mapred`` and
-``yarn`` (``python -m tests.hadoop_standin.main NAME ARGS...``, from the
+"""Entry point of the stand-in's programs: ``hadoop``, ``mapred``,
+``yarn`` and Spark's ``spark-submit``
+(``python -m tests.hadoop_standin.main NAME ARGS...``, from the
 shell scripts :func:`tests.hadoop_standin.install` writes). Each call is
 logged first; anything the stand-in does not know fails as Hadoop does
 with an unknown command. ``hadoop jar`` runs a streaming jar's job
@@ -146,7 +147,13 @@ def _logs(home: str, application_id: str) -> int:
     return 0
 
 
-_PROGRAMS = {"hadoop": hadoop, "mapred": mapred, "yarn": yarn}
+def spark_submit(home: str, argv: list) -> int:
+    from tests.hadoop_standin.spark_submit import spark_submit as submit
+
+    return submit(home, argv)
+
+
+_PROGRAMS = {"hadoop": hadoop, "mapred": mapred, "yarn": yarn, "spark-submit": spark_submit}
 
 
 def main(argv: list) -> int:

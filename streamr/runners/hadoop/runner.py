@@ -11,7 +11,9 @@ through its own command line.
    ``hadoop_tmp_dir`` on HDFS.
 3. Run each step with ``hadoop jar`` (:mod:`~streamr.runners.hadoop.client`),
    showing progress and collecting counters from Hadoop's output; a step
-   reads the previous one's output on HDFS.
+   reads the previous one's output on HDFS. Spark steps go to the
+   cluster's YARN through ``spark-submit``
+   (:mod:`~streamr.runners.hadoop.spark`).
 4. On failure, the probable cause from the task logs
    (:mod:`~streamr.runners.hadoop.diagnose`).
 5. Fetch a local output directory's part files; clean up the run's HDFS
@@ -34,16 +36,17 @@ from streamr.runners.emr.uploads import Uploads
 from streamr.runners.hadoop.client import JobClient, JobRun, sibling_program
 from streamr.runners.hadoop.diagnose import probable_cause
 from streamr.runners.hadoop.find import find_hadoop_bin, find_streaming_jar
+from streamr.runners.hadoop.spark import run_spark_step, spark_submit_for_yarn
 from streamr.runners.progress import StepProgress
 from streamr.runners.streaming_args import jar_args, streaming_args
-from streamr.step import StepFailedException
+from streamr.step import SPARK_STEP_TYPES, StepFailedException
 
 __all__ = ["HadoopJobRunner"]
 
 log = logging.getLogger(__name__)
 
 #: step types this runner runs
-STEP_TYPES = ("streaming", "jar")
+STEP_TYPES = ("streaming", "jar") + SPARK_STEP_TYPES
 
 
 def hdfs_user() -> str:
@@ -117,15 +120,12 @@ class HadoopJobRunner(MRJobRunner):
     def _check_options(self) -> None:
         if not self._script:
             raise UsageError("the Hadoop runner needs the job's script file")
-        for num, desc in enumerate(self._steps):
-            kind = str(desc.get("type"))
-            if kind.startswith("spark"):
-                raise UsageError("step %d is a %s step, which the Hadoop runner does not run;"
-                                 " run Spark steps with -r spark" % (num + 1, kind))
         self._check_step_types(STEP_TYPES, "-r local")
         self.get_hadoop_bin()
         if any(desc.get("type") == "streaming" for desc in self._steps):
             self.get_hadoop_streaming_jar()
+        if any(desc.get("type") in SPARK_STEP_TYPES for desc in self._steps):
+            spark_submit_for_yarn(self._opts)  # none: one line before any upload
 
     # --- the run ---------------------------------------------------------------------
 
@@ -151,12 +151,19 @@ class HadoopJobRunner(MRJobRunner):
         self._tmp_dir_made = True
         inputs = planner.inputs()
         plan = (planner.streaming_plan()
-                if any(desc["type"] == "streaming" for desc in self._steps) else None)
+                if any(desc["type"] != "jar" for desc in self._steps) else None)
         self._upload(uploads)
         num_steps = len(self._steps)
         for num, desc in enumerate(self._steps):
             step_inputs = inputs if num == 0 else [planner.step_output(num - 1)]
             output = planner.step_output(num)
+            if desc["type"] in SPARK_STEP_TYPES:
+                log.info("Running step %d of %d...", num + 1, num_steps)
+                self._record_step(num)
+                argv = planner.spark_step(desc, num, plan, step_inputs, output)["Args"]
+                run_spark_step(argv, opts=self._opts, step_num=num, num_steps=num_steps)
+                self._record_step(num, ended=True)
+                continue
             if desc["type"] == "jar":
                 args = self._jar_step_args(desc, step_inputs, output)
             else:
