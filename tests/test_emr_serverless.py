@@ -49,6 +49,13 @@ def _applications(serverless) -> dict:
             serverless.client.list_applications()["applications"]}
 
 
+def _last_run():
+    """The newest run in the test run's history (the conftest's database)."""
+    from streamr.history.reading import open_history
+
+    return open_history().list_runs(runner="emr-serverless", limit=1)[0]
+
+
 def _examples(tmp_path):
     (tmp_path / "examples").mkdir()
     return streamr_copy(tmp_path / "examples")
@@ -74,6 +81,11 @@ def test_word_count_gives_local_output_and_removes_its_application(serverless, t
     assert b"\"quick\"\t400" in b"".join(remote.parts)
     assert "created application" in err
     assert "SUCCESS" in err
+    # the run history knows where the job run ran and where its logs are
+    record = _last_run()
+    assert record.runner == "emr-serverless" and record.state == "succeeded"
+    assert record.log_uri == "s3://out-bucket/tmp/logs/"
+    assert len(record.extra["emr_serverless_job_runs"]) == 1
     # the application made for the run is stopped and deleted
     states = _applications(serverless)
     assert len(states) == 1 and list(states.values()) == ["TERMINATED"], states

@@ -341,9 +341,18 @@ class EMRServerlessRunner(MRJobRunner):
         run = JobRun(self._client(), self._app.id, self._every())
         self.job_run_ids.append(run.start(name=self._job_key, role=self._opts[
             "emr_serverless_role"], submit=submit, log_uri=self.log_uri()))
+        self._record_job_runs()
         end = run.wait()
         if end.state != "SUCCESS":
             self._fail(run, end, first, last)
+
+    def _record_job_runs(self) -> None:
+        """Tell the run history where the job runs ran and keep their logs."""
+        if self._recorder is None:
+            return
+        extra = dict(self._recorder.record.extra, emr_serverless_application=self._app.id,
+                     emr_serverless_job_runs=list(self.job_run_ids))
+        self._recorder.update(log_uri=self.log_uri(), extra=extra)
 
     def _fail(self, run: JobRun, end, first: int, last: int) -> None:
         """Raise :class:`StepFailedException` for job run *run*, which ended
