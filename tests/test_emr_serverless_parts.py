@@ -105,3 +105,52 @@ def test_role_is_checked_before_any_request(opts, message):
 
 def test_a_good_role_passes():
     _runner(("emr_serverless_role", ROLE))._check_options()
+
+
+# --- a failed job run's logs, where EMR Serverless writes them ------------------------------
+
+TRACEBACK = ['Traceback (most recent call last):',
+             '  File "/tmp/streamr-1/sources/0/mr_boom.py", line 7, in mapper',
+             '    raise ZeroDivisionError("boom")',
+             'ZeroDivisionError: boom']
+
+
+def _write_log(root, where: str, lines: list) -> None:
+    import gzip
+    import os
+
+    path = os.path.join(str(root), "applications", "app1", "jobs", "run1", where)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(gzip.compress("\n".join(lines).encode() + b"\n"))
+
+
+def _cause(root, ran: bool = True):
+    from streamr.fs import make_filesystem
+    from streamr.runners.emr_serverless.logs import JobRunLogs
+
+    return JobRunLogs(make_filesystem({}), str(root), "app1", "run1", 0.01).probable_cause(ran)
+
+
+def test_driver_output_gives_the_failure_line_and_the_traceback(tmp_path):
+    from streamr.runners.spark.submit import FAILURE_MARKER
+
+    _write_log(tmp_path, "SPARK_DRIVER/stdout.gz", TRACEBACK + [
+        FAILURE_MARKER + '{"reason": "mapper task 1 failed", "step_num": 0, "num_steps": 1}'])
+    _write_log(tmp_path, "SPARK_DRIVER/stderr.gz", ["26/11/29 17:59:14 INFO Spark: stopped"])
+    said, traceback = _cause(tmp_path)
+    assert said["reason"] == "mapper task 1 failed"
+    assert traceback == "\n".join(TRACEBACK)
+
+
+def test_executor_logs_are_read_when_the_driver_has_no_traceback(tmp_path):
+    _write_log(tmp_path, "SPARK_DRIVER/stdout.gz", ["nothing useful"])
+    _write_log(tmp_path, "SPARK_DRIVER/stderr.gz", ["26/11/29 ERROR Job aborted"])
+    _write_log(tmp_path, "SPARK_EXECUTOR/2/stderr.gz", ["26/11/29 INFO start"] + TRACEBACK)
+    said, traceback = _cause(tmp_path)
+    assert said == {}
+    assert traceback.endswith("ZeroDivisionError: boom")
+
+
+def test_a_job_run_that_never_ran_has_no_cause_and_is_not_waited_for(tmp_path):
+    assert _cause(tmp_path, ran=False) == ({}, None)
