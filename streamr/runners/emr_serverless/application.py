@@ -84,11 +84,16 @@ class Application:
 
     def stop_and_delete(self) -> None:
         """Stop the application (it was made for this run) and delete it."""
-        log.info("stopping application %s", self.id)
-        with aws_errors("stopping EMR Serverless application %s" % self.id,
-                        service="emr-serverless"):
-            self.client.stop_application(applicationId=self.id)
-        self.wait_for("STOPPED", ("STARTED", "STOPPING"))
+        state, _ = self.state()
+        if state in ("CREATING", "STARTING"):
+            self.wait_for("CREATED" if state == "CREATING" else "STARTED", (state,))
+            state, _ = self.state()
+        if state not in ("CREATED", "STOPPED"):
+            log.info("stopping application %s", self.id)
+            with aws_errors("stopping EMR Serverless application %s" % self.id,
+                            service="emr-serverless"):
+                self.client.stop_application(applicationId=self.id)
+            self.wait_for("STOPPED", ("STARTED", "STOPPING"))
         with aws_errors("deleting EMR Serverless application %s" % self.id,
                         service="emr-serverless"):
             self.client.delete_application(applicationId=self.id)

@@ -168,9 +168,19 @@ class EMRServerlessRunner(MRJobRunner):
             self._run_steps(inputs, final)
         finally:
             if self._app.created_by_run:
-                self._app.stop_and_delete()
+                self._remove_application()
         if is_local_path(out_dir):
             self._download_output(final)
+
+    def _remove_application(self) -> None:
+        """Stop and delete the application made for the run; a failure
+        here is a warning, so it never hides how the job itself ended."""
+        try:
+            self._app.stop_and_delete()
+        except Exception as exc:
+            log.warning("could not stop and delete application %s (%s); delete it with: aws"
+                        " emr-serverless delete-application --application-id %s",
+                        self._app.id, exc, self._app.id)
 
     def _run_steps(self, files: list, final: str) -> None:
         """Each run of consecutive streaming steps as one job run of the
