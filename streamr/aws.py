@@ -27,7 +27,8 @@ DEFAULT_REGION = "us-west-2"
 # configuration set any: EMR's Describe/List calls are throttled often
 _DEFAULT_MAX_ATTEMPTS = {"emr": 8}
 
-_ENDPOINT_OPTIONS = {"s3": "s3_endpoint", "emr": "emr_endpoint"}
+_ENDPOINT_OPTIONS = {"s3": "s3_endpoint", "emr": "emr_endpoint",
+                     "emr-serverless": "emr_serverless_endpoint"}
 
 
 class AWSConnection:

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: the built-in runners; an option takes all of them unless it says otherwise
-ALL_RUNNERS = frozenset({"inline", "local", "emr", "hadoop", "spark"})
+ALL_RUNNERS = frozenset({"inline", "local", "emr", "hadoop", "spark", "emr-serverless"})
 
 CLEANUP_CHOICES = ("ALL", "CLOUD_TMP", "CLUSTER", "JOB", "LOCAL_TMP", "LOGS", "NONE", "TMP")
 

@@ -49,14 +49,17 @@ __all__ = [
     "unwrap",
 ]
 
-SUBPROCESS_RUNNERS = frozenset({"local", "emr", "hadoop", "spark"})
+SUBPROCESS_RUNNERS = frozenset({"local", "emr", "hadoop", "spark", "emr-serverless"})
 EMR = frozenset({"emr"})
+SERVERLESS = frozenset({"emr-serverless"})
+# options of the places on S3 both EMR runners keep their files and logs
+EMR_ANY = EMR | SERVERLESS
 SPARK = frozenset({"spark"})
 HADOOP = frozenset({"hadoop"})
 # runners that run Spark steps (SparkStep and friends) with spark-submit on
 # this machine, and the ones that pass spark-submit arguments on
 SPARK_HERE = frozenset({"inline", "local", "spark"})
-SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "hadoop", "spark"})
+SPARK_ANYWHERE = frozenset({"inline", "local", "emr", "hadoop", "spark", "emr-serverless"})
 
 #: topics that group options in the reference docs, in the order shown
 TOPICS = {
@@ -72,6 +75,7 @@ TOPICS = {
     "hadoop": "Hadoop runner",
     "history": "Run history",
     "spark": "Spark",
+    "emr-serverless": "EMR Serverless",
 }
 
 
@@ -219,7 +223,8 @@ OPTIONS: tuple[Option, ...] = (
     # -- local parallelism ------------------------------------------------------------
     Option("num_cores", "int", "how many tasks run at once, and the number of map and"
            " reduce tasks planned (two per core; default: every core)",
-           runners=frozenset({"local", "inline", "spark"}), switches=("--num-cores",),
+           runners=frozenset({"local", "inline", "spark", "emr-serverless"}),
+           switches=("--num-cores",),
            metavar="N",
            topic="local", low=1, high=4096),
     # -- Spark ------------------------------------------------------------------------
@@ -271,9 +276,9 @@ OPTIONS: tuple[Option, ...] = (
          " Properties, Configurations) for new clusters; JSON on the command line"
          " (repeatable)", switch="--emr-configuration", metavar="JSON"),
     _emr("cloud_tmp_dir", "path", "S3 directory for the job's temporary files (default: a"
-         " streamr bucket in the region, made on first use)", metavar="URI"),
-    _emr("cloud_log_dir", "path", "S3 directory for cluster logs (default: logs/ under"
-         " cloud_tmp_dir)", metavar="URI"),
+         " streamr bucket in the region, made on first use)", metavar="URI", runners=EMR_ANY),
+    _emr("cloud_log_dir", "path", "S3 directory for cluster and job run logs (default: logs/"
+         " under cloud_tmp_dir)", metavar="URI", runners=EMR_ANY),
     _emr("max_mins_idle", "float", "minutes a kept-alive cluster (pooled, or made by"
          " create-cluster) may sit idle before EMR shuts it down (0: never)", default=10.0,
          metavar="MINUTES", low=0),
@@ -300,7 +305,8 @@ OPTIONS: tuple[Option, ...] = (
          " MaximumCoreCapacityUnits (repeatable as NAME=VALUE); pooled jobs join only"
          " clusters with the same limits", metavar="NAME=VALUE"),
     _emr("check_cluster_every", "float", "seconds between checks of a cluster's and its"
-         " steps' state", default=10.0, metavar="SECONDS", low=0),
+         " steps' state (EMR Serverless: the application's and the job run's)",
+         default=10.0, metavar="SECONDS", low=0, runners=EMR_ANY),
     # -- instances ----------------------------------------------------------------------
     _emr("instance_type", "str", "EC2 instance type of every node unless set per role",
          default="m5.xlarge", metavar="TYPE", topic="emr-instances"),
@@ -402,6 +408,18 @@ OPTIONS: tuple[Option, ...] = (
            " Hadoop's generic options and before the streaming ones; the switch's text is"
            " split like a shell does (repeatable)", runners=HADOOP,
            switches=("--hadoop-args",), metavar="ARGS", topic="hadoop"),
+    # -- EMR Serverless -----------------------------------------------------------------
+    _emr("emr_serverless_application", "str", "EMR Serverless application (name or id) to"
+         " run on (default: a Spark application made for the run, stopped and deleted"
+         " after)", metavar="NAME_OR_ID", topic="emr-serverless", runners=SERVERLESS),
+    _emr("emr_serverless_role", "str", "ARN of the IAM role job runs execute as (reads and"
+         " writes the job's S3 places)", metavar="ARN", topic="emr-serverless",
+         runners=SERVERLESS),
+    _emr("emr_serverless_release_label", "str", "EMR release of an application the run"
+         " makes", default="emr-7.14.0", metavar="LABEL", topic="emr-serverless",
+         runners=SERVERLESS),
+    _emr("emr_serverless_endpoint", "str", "EMR Serverless endpoint URL to use instead of"
+         " AWS's", metavar="URL", topic="aws", runners=SERVERLESS),
 )
 
 _BY_NAME = {opt.name: opt for opt in OPTIONS}

@@ -27,7 +27,7 @@ from tests.support.jobs import ROOT, run_script
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 EXAMPLE_CONFS = ["local.conf", "emr.conf", "emr-pooling-spot.conf", "hadoop.conf",
-                 "spark.conf"]
+                 "spark.conf", "emr-serverless.conf"]
 
 
 @pytest.fixture
@@ -613,3 +613,11 @@ def test_spark_example_chooses_a_cluster(warnings):
     assert result["spark_master"] == "spark://spark-master.internal:7077"
     assert result["spark_args"] == ["--executor-memory 2g", "--conf spark.executor.cores=2"]
     assert result["jobconf"]["mapreduce.job.reduces"] == "16"
+
+
+def test_emr_serverless_example_names_a_role_and_an_application(warnings):
+    result = values("emr-serverless", [os.path.join(ROOT, "conf", "emr-serverless.conf")])
+    assert warnings == []
+    assert result["emr_serverless_role"].startswith("arn:aws:iam::")
+    assert result["emr_serverless_application"] == "streamr-jobs"
+    assert result["num_cores"] == 16 and result["check_cluster_every"] == 15

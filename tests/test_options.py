@@ -23,12 +23,12 @@ from tests.support.jobs import ROOT
 # options the EMR runner and the example config files rely on
 EMR_OPTIONS = [
     "instance_type", "master_instance_type", "core_instance_type", "num_core_instances",
-    "task_instance_type", "num_task_instances", "release_label", "cloud_tmp_dir", "cloud_log_dir",
+    "task_instance_type", "num_task_instances", "release_label",
     "pool_clusters", "pool_name", "max_mins_idle", "bootstrap", "bootstrap_actions",
     "bootstrap_python", "emr_configurations", "tags", "ec2_key_pair", "subnet", "zone",
     "applications", "iam_instance_profile", "iam_service_role", "core_instance_bid_price",
     "task_instance_bid_price", "master_instance_bid_price", "instance_groups", "instance_fleets",
-    "extra_cluster_params", "check_cluster_every",
+    "extra_cluster_params",
     "emr_endpoint", "cluster_id",
     "emr_action_on_failure", "max_concurrent_steps", "max_clusters_in_pool", "pool_wait_minutes",
     "pool_jitter_seconds",
@@ -67,6 +67,19 @@ def test_each_option_is_complete(opt):
 def test_emr_options_exist_for_emr_only():
     for name in EMR_OPTIONS:
         assert option(name).runners == {"emr"}, name
+
+
+# where both EMR runners keep files and logs on S3, and how often they look
+EMR_AND_SERVERLESS_OPTIONS = ["cloud_tmp_dir", "cloud_log_dir", "check_cluster_every"]
+SERVERLESS_OPTIONS = ["emr_serverless_application", "emr_serverless_role",
+                      "emr_serverless_release_label", "emr_serverless_endpoint"]
+
+
+def test_serverless_options_exist_where_they_mean_something():
+    for name in EMR_AND_SERVERLESS_OPTIONS:
+        assert option(name).runners == {"emr", "emr-serverless"}, name
+    for name in SERVERLESS_OPTIONS:
+        assert option(name).runners == {"emr-serverless"}, name
 
 
 AWS_OPTIONS = ["region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",

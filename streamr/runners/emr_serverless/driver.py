@@ -1,0 +1,125 @@
+"""The Spark program a job run of an ordinary job executes on EMR
+Serverless: ``driver.py PLAN RESULT OUTPUT SOURCE...``, every argument a
+URI (``s3://`` on EMR Serverless).
+
+EMR Serverless hands a job run only URIs, and the Spark harness
+(:mod:`streamr.runners.spark.harness`) works on local files. So this
+program, on the driver, copies through Spark's own Hadoop filesystem
+(EMRFS on EMR Serverless, so the job run's execution role decides what it
+may read) the plan, the job script, the working directory's files and the
+input files (the *SOURCE* URIs; the plan names them ``@0``, ``@1``, ...)
+into a local directory, runs the harness on them, then copies the last
+step's part files to *OUTPUT* and the harness's result (counters, skipped
+records) to *RESULT* as JSON.
+
+A failed task ends the program as the harness ends it: the job's
+traceback and the failure line on stderr, which EMR Serverless keeps in
+the driver's log for the runner to read.
+
+This file runs on the job run's Python (3.9 on EMR 7), with streamr on the
+path from ``--py-files``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+
+__all__ = ["main", "resolve_sources"]
+
+#: how the plan names the local copy of source number N
+SOURCE_PREFIX = "@"
+
+
+def resolve_sources(plan: dict, local: list) -> dict:
+    """*plan* with each ``@N`` (script, working-directory entries, inputs)
+    replaced by the local copy ``local[N]``."""
+    def real(value: str) -> str:
+        if isinstance(value, str) and value.startswith(SOURCE_PREFIX):
+            return local[int(value[len(SOURCE_PREFIX):])]
+        return value
+
+    plan = dict(plan)
+    plan["script"] = real(plan["script"])
+    plan["working_dir"] = [[kind, real(path), name] for kind, path, name in plan["working_dir"]]
+    plan["inputs"] = [[real(path), label] for path, label in plan["inputs"]]
+    return plan
+
+
+class _HadoopFiles:
+    """Copies between this machine and any URI Spark's Hadoop can reach."""
+
+    def __init__(self, spark_context):
+        self._jvm = spark_context._jvm
+        self._conf = spark_context._jsc.hadoopConfiguration()
+
+    def _path(self, uri: str):
+        return self._jvm.org.apache.hadoop.fs.Path(uri)
+
+    def _fs(self, path):
+        return path.getFileSystem(self._conf)
+
+    def get(self, uri: str, local: str) -> None:
+        source = self._path(uri)
+        # the raw local filesystem writes no .crc files beside the copy
+        self._fs(source).copyToLocalFile(False, source, self._path("file://" + local), True)
+
+    def put(self, local: str, uri: str) -> None:
+        target = self._path(uri)
+        self._fs(target).copyFromLocalFile(False, True, self._path("file://" + local), target)
+
+
+def main(argv: list | None = None) -> int:
+    from pyspark.sql import SparkSession
+
+    from streamr.errors import StepFailedException
+    from streamr.runners.spark.harness import run_plan
+    from streamr.runners.spark.submit import FAILURE_MARKER
+
+    args = list(argv if argv is not None else sys.argv[1:])
+    plan_uri, result_uri, output_uri, sources = args[0], args[1], args[2], args[3:]
+    spark = SparkSession.builder.getOrCreate()
+    files = _HadoopFiles(spark.sparkContext)
+    work = tempfile.mkdtemp(prefix="streamr-")
+    try:
+        plan_path = os.path.join(work, "plan.json")
+        files.get(plan_uri, plan_path)
+        with open(plan_path, encoding="utf_8") as handle:
+            plan = json.load(handle)
+        local = []
+        for num, uri in enumerate(sources):
+            folder = os.path.join(work, "sources", str(num))
+            os.makedirs(folder)
+            local.append(os.path.join(folder, uri.rstrip("/").rsplit("/", 1)[-1]))
+            files.get(uri, local[-1])
+        plan = resolve_sources(plan, local)
+        plan["steps"] = {int(num): step for num, step in plan["steps"].items()}
+        plan["tmp_dir"] = os.path.join(work, "tmp")
+        plan["output_dir"] = os.path.join(work, "output")
+        os.makedirs(plan["tmp_dir"])
+        try:
+            result = run_plan(plan, spark.sparkContext)
+        except StepFailedException as exc:
+            if exc.details:
+                sys.stderr.write(exc.details.rstrip("\n") + "\n")
+            sys.stderr.write(FAILURE_MARKER + json.dumps({
+                "reason": exc.reason, "step_num": exc.step_num, "num_steps": exc.num_steps,
+                "details": exc.details}) + "\n")
+            sys.stderr.flush()
+            return 1
+        for path, _ in result["outputs"]:
+            files.put(path, output_uri.rstrip("/") + "/" + os.path.basename(path))
+        result = dict(result, outputs=[])
+        result_path = os.path.join(work, "result.json")
+        with open(result_path, "w", encoding="utf_8") as handle:
+            json.dump(result, handle)
+        files.put(result_path, result_uri)
+        return 0
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
