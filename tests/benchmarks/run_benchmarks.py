@@ -48,7 +48,7 @@ BENCHMARKS = {
 SETTINGS = [
     ("sizes", "50,200,1024,2048", "2,4,8"),
     ("compare_sizes", "50,200", "2,4"),
-    ("distinct_sizes", "200,1024", "1,2"),
+    ("distinct_sizes", "50,200,1024,2048", "1,2"),
     ("beyond_mb", "50", "1"),
     ("small_files", "10000", "300"),
     ("startup_runs", "21", "5"),
@@ -92,7 +92,7 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--compare-sizes", type=_sizes,
                         help="MB of text for word count against plain and mrjob (full: 50,200)")
     parser.add_argument("--distinct-sizes", type=_sizes,
-                        help="MB of input for the distinct-keys job (full: 200,1024)")
+                        help="MB of input for the distinct-keys job (full: 50,200,1024,2048)")
     parser.add_argument("--beyond-mb", type=float, help="MB of input for json-lines, "
                         "three-steps and gzip (full: 50)")
     parser.add_argument("--small-files", type=int, help="number of small files (full: 10000)")

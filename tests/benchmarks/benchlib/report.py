@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import subprocess
 from typing import NamedTuple
 
 from .measure import Measurement
@@ -79,12 +80,40 @@ class Block:
 
 
 def machine_facts(busy_note: str = "") -> str:
-    """One sentence: when, on how many cores, which Python, how loaded."""
+    """One sentence: when, on what machine and Python, how loaded, and
+    which commit of streamr was measured."""
     load = " / ".join("%.1f" % n for n in os.getloadavg())
-    text = "Measured %s UTC on %d cores (load average %s when written), Python %s" % (
+    text = "Measured %s UTC on %d cores%s (load average %s when written), Python %s%s" % (
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        os.cpu_count() or 1, load, platform.python_version())
+        os.cpu_count() or 1, _cpu_model(), load, platform.python_version(), _commit())
     return text + (". " + busy_note if busy_note else ".")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf_8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return " of " + line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _commit() -> str:
+    """``, streamr at commit abc1234`` (``+`` when the tree has changes)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        # the page this run writes does not count as a change to what was measured
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":!docs/performance.md"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return ", streamr at commit %s%s" % (head, "+" if dirty else "")
 
 
 def _number(value: float, unit: str) -> str:
