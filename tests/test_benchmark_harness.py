@@ -169,3 +169,19 @@ def test_the_entry_point_refuses_unknown_benchmarks(capsys):
     assert quick.only == ["scale"] and max(quick.sizes) < 50 and quick.small_files < 10000
     full = run_benchmarks.parse_args(["--sizes", "50,2048"])
     assert full.sizes == [50.0, 2048.0] and full.compare_sizes == [50.0, 200.0]
+
+
+def test_a_run_past_its_time_limit_is_stopped_and_says_so(tmp_path):
+    # a child that never ends on its own: only the limit can stop it
+    forever = ("import subprocess, sys; "
+               "subprocess.run([sys.executable, '-c', 'while True: pass'])")
+    cost = measure([sys.executable, "-c", forever], str(tmp_path / "out"), timeout=1.0)
+    assert cost.timed_out and cost.wall >= 1.0
+    text = report.render(_stopped_block(cost), "Facts.")
+    assert "| mrjob -r local | at least " in text and "stopped at the time limit" in text
+
+
+def _stopped_block(cost):
+    block = report.Block("stopped", "Stopped", "command")
+    block.run("mrjob -r local", cost)
+    return block

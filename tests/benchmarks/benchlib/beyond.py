@@ -13,7 +13,7 @@ from .contenders import WORD_COUNT, bench_file, check_same
 from .measure import Measurement
 from .report import Block
 from .session import Session
-from .wordcount import LOCAL_VS_MRJOB, LOCAL_WALL_VS_PLAIN, PLAIN, text
+from .wordcount import LOCAL_VS_MRJOB, LOCAL_WALL_VS_PLAIN, PLAIN, ratios_note, text
 
 GZIP_PIECES = 8
 
@@ -32,11 +32,11 @@ def _side_by_side(s: Session, block: Block, name: str, *, plain: list, job: str,
         ours = s.measure("%s: streamr -r %s" % (name, runner),
                          [s.python, job, "-r", runner, "-q", "--no-conf"] + inputs, out)
         outputs["streamr -r " + runner] = out
-        block.run("streamr -r " + runner, ours)
         mrjob_out = s.stdout_file("%s-mrjob-%s" % (name, runner))
         theirs = s.measure("%s: mrjob -r %s" % (name, runner),
                            [s.mrjob, s.mrjob_job(job), "-r", runner, "-q", "--no-conf"]
                            + inputs, mrjob_out, timeout=s.mrjob_timeout if limit else None)
+        block.run("streamr -r " + runner, ours, ratios_note(ours, plain_cost, theirs))
         block.run("mrjob 0.7.4 -r " + runner, theirs)
         if theirs.timed_out:
             unfinished.append(runner)

@@ -3,7 +3,9 @@ process tree, and the peak resident memory of the whole process tree.
 
 CPU comes from ``wait4``: the kernel adds to a process's figures those of
 every descendant it waited for, so the runner's number includes all its
-tasks. Memory is sampled from ``/proc`` every 50 ms, summing the resident
+tasks. A run stopped at its time limit never waits for its tasks, so its
+CPU is the sum of the last figures sampled from each process instead (a
+lower bound). Memory is sampled from ``/proc`` every 50 ms, summing the resident
 memory of the contender and all its live descendants; a peak shorter than
 the sampling period can be missed, so the figure is a lower bound.
 """
@@ -19,6 +21,7 @@ import time
 from typing import NamedTuple
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Measurement(NamedTuple):
@@ -37,10 +40,11 @@ class BenchmarkFailed(SystemExit):
     """A contender failed or disagreed: the run stops with one line."""
 
 
-def tree_rss(root: int) -> int:
-    """Resident memory of *root* and all its descendants, in bytes."""
+def tree_sample(root: int) -> tuple:
+    """(resident bytes, {(pid, start time): CPU ticks}) of *root* and all
+    its live descendants."""
     children: dict = {}
-    rss: dict = {}
+    stats: dict = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -51,13 +55,17 @@ def tree_rss(root: int) -> int:
         except (OSError, IndexError):
             continue
         children.setdefault(int(fields[1]), []).append(int(name))
-        rss[int(name)] = int(fields[21]) * _PAGE
-    total, todo = 0, [root]
+        stats[int(name)] = fields
+    rss, ticks, todo = 0, {}, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        fields = stats.get(pid)
+        if fields is not None:
+            rss += int(fields[21]) * _PAGE
+            # the process's own user + system ticks (not its children's, counted on their own)
+            ticks[(pid, fields[19])] = int(fields[11]) + int(fields[12])
         todo.extend(children.get(pid, []))
-    return total
+    return rss, ticks
 
 
 def measure(cmd: list, out_path: str, *, env: dict | None = None, stdin_path: str | None = None,
@@ -75,11 +83,16 @@ def measure(cmd: list, out_path: str, *, env: dict | None = None, stdin_path: st
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, cwd=cwd,
                                 env=dict(os.environ, **(env or {})), start_new_session=True)
         peak = [0]
+        # the last CPU ticks seen of every process in the tree: what a run stopped at
+        # its time limit used, since killed tasks are never waited for by the contender
+        seen: dict = {}
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], tree_rss(proc.pid))
+                rss, ticks = tree_sample(proc.pid)
+                peak[0] = max(peak[0], rss)
+                seen.update(ticks)
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -104,7 +117,10 @@ def measure(cmd: list, out_path: str, *, env: dict | None = None, stdin_path: st
             tail = err.read()[-3000:].decode("utf_8", "replace")
             raise BenchmarkFailed("benchmark command failed (exit %d): %s\n%s"
                                   % (proc.returncode, " ".join(cmd), tail))
-    return Measurement(wall, usage.ru_utime + usage.ru_stime, peak[0], timed_out)
+    cpu = usage.ru_utime + usage.ru_stime
+    if timed_out:
+        cpu = max(cpu, sum(seen.values()) / _TICKS)
+    return Measurement(wall, cpu, peak[0], timed_out)
 
 
 def _kill_group(pid: int) -> None:

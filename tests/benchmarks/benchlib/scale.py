@@ -22,6 +22,11 @@ PEAK_MEMORY = 250 << 20
 EVEN_SPREAD = 0.5
 
 
+def _per_mb_note(cost, size: float, spread: float) -> str:
+    return "%.1f MB in; %.3f s/MB wall, %.3f s/MB CPU; reduce outputs smallest/largest %.2f" % (
+        size, cost.wall / size, cost.cpu / size, spread)
+
+
 def _goals(block: Block, label: str, per_mb: dict, peaks: dict, spreads: dict) -> None:
     for mb in sorted(peaks):
         block.goal("%s, %g MB: peak memory of the process tree" % (label, mb), peaks[mb],
@@ -48,8 +53,7 @@ def scale(s: Session) -> Block:
         per_mb[mb] = cost.wall / size
         peaks[mb] = cost.peak_rss
         spreads[mb] = spread_ratio(out_dir)
-        block.run("%g MB, streamr -r local" % mb, cost,
-                  "%.3f s/MB; reduce outputs smallest/largest %.2f" % (per_mb[mb], spreads[mb]))
+        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
     _goals(block, "word count", per_mb, peaks, spreads)
     return block
 
@@ -67,10 +71,10 @@ def distinct_keys(s: Session) -> Block:
                          [s.python, DISTINCT, "-r", "local", "-q", "--no-conf", path,
                           "-o", out_dir, "--no-cat-output"],
                          s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
-        per_mb[mb] = cost.wall / file_megabytes(path)
+        size = file_megabytes(path)
+        per_mb[mb] = cost.wall / size
         peaks[mb] = cost.peak_rss
         spreads[mb] = spread_ratio(out_dir)
-        block.run("%g MB, streamr -r local" % mb, cost,
-                  "%.3f s/MB; reduce outputs smallest/largest %.2f" % (per_mb[mb], spreads[mb]))
+        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
     _goals(block, "distinct keys", per_mb, peaks, spreads)
     return block
