@@ -87,6 +87,9 @@ def parse_args(argv: list) -> argparse.Namespace:
                         help="write docs/performance.md even with --quick")
     parser.add_argument("--note", default="",
                         help="a sentence added to every block (e.g. that the machine was busy)")
+    parser.add_argument("--cores", type=int, default=2,
+                        help="cores -r local runs use, under both frameworks (default 2, "
+                        "the machine the goals are set for)")
     parser.add_argument("--sizes", type=_sizes,
                         help="MB of text for the scale benchmark (full: 50,200,1024,2048)")
     parser.add_argument("--compare-sizes", type=_sizes,
@@ -119,7 +122,7 @@ def main(argv: list | None = None) -> None:
         sizes=args.sizes, compare_sizes=args.compare_sizes,
         distinct_sizes=args.distinct_sizes, beyond_mb=args.beyond_mb,
         small_files=args.small_files, startup_runs=args.startup_runs,
-        mrjob_timeout=args.mrjob_timeout, busy_note=args.note)
+        mrjob_timeout=args.mrjob_timeout, cores=args.cores, busy_note=args.note)
     for name in (name for name in BENCHMARKS if name in args.only):
         block = BENCHMARKS[name](session)
         facts = report.machine_facts(args.note)

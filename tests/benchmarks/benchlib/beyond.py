@@ -30,12 +30,12 @@ def _side_by_side(s: Session, block: Block, name: str, *, plain: list, job: str,
     for runner in runners:
         out = s.stdout_file("%s-streamr-%s" % (name, runner))
         ours = s.measure("%s: streamr -r %s" % (name, runner),
-                         [s.python, job, "-r", runner, "-q", "--no-conf"] + inputs, out)
+                         [s.python, job, *s.runner_args(runner), *inputs], out)
         outputs["streamr -r " + runner] = out
         mrjob_out = s.stdout_file("%s-mrjob-%s" % (name, runner))
         theirs = s.measure("%s: mrjob -r %s" % (name, runner),
-                           [s.mrjob, s.mrjob_job(job), "-r", runner, "-q", "--no-conf"]
-                           + inputs, mrjob_out, timeout=s.mrjob_timeout if limit else None)
+                           [s.mrjob, s.mrjob_job(job), *s.runner_args(runner), *inputs],
+                           mrjob_out, timeout=s.mrjob_timeout if limit else None)
         block.run("streamr -r " + runner, ours, ratios_note(ours, plain_cost, theirs))
         block.run("mrjob 0.7.4 -r " + runner, theirs)
         if theirs.timed_out:

@@ -68,7 +68,7 @@ def distinct_keys(s: Session) -> Block:
         path = data.make_distinct(s.path("distinct-%gmb.txt" % mb), mb)
         out_dir = s.output_dir("distinct-%g" % mb)
         cost = s.measure("streamr -r local distinct keys %g MB" % mb,
-                         [s.python, DISTINCT, "-r", "local", "-q", "--no-conf", path,
+                         [s.python, DISTINCT, *s.runner_args("local"), path,
                           "-o", out_dir, "--no-cat-output"],
                          s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
         size = file_megabytes(path)

@@ -18,7 +18,7 @@ class Session:
 
     def __init__(self, work: str, *, command: str, sizes: list, compare_sizes: list,
                  distinct_sizes: list, beyond_mb: float, small_files: int, startup_runs: int,
-                 mrjob_timeout: float, busy_note: str = "") -> None:
+                 mrjob_timeout: float, cores: int, busy_note: str = "") -> None:
         self.work = work
         self.command = command
         self.sizes = sizes
@@ -28,6 +28,7 @@ class Session:
         self.small_files = small_files
         self.startup_runs = startup_runs
         self.mrjob_timeout = mrjob_timeout
+        self.cores = cores
         self.busy_note = busy_note
         self.python = sys.executable
         self._mrjob_python: str | None = None
@@ -43,6 +44,14 @@ class Session:
 
     def mrjob_job(self, script: str) -> str:
         return mrjob_version_of(script, self.work)
+
+    def runner_args(self, runner: str) -> list:
+        """Options both frameworks take to run a job quietly with *runner*,
+        on as many cores as the goals assume (``--cores``) under ``-r local``."""
+        args = ["-r", runner, "-q", "--no-conf"]
+        if runner == "local":
+            args += ["--num-cores", str(self.cores)]
+        return args
 
     def path(self, *names: str) -> str:
         return os.path.join(self.work, *names)

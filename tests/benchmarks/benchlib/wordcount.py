@@ -34,7 +34,7 @@ def local_word_count(s: Session, megabytes: float) -> tuple:
     out_dir = s.output_dir("wc-local-%g" % megabytes)
     stdout = s.stdout_file("wc-local-%g" % megabytes)
     cost = s.measure("streamr -r local word count %g MB" % megabytes,
-                     [s.python, WORD_COUNT, "-r", "local", "-q", "--no-conf",
+                     [s.python, WORD_COUNT, *s.runner_args("local"),
                       text(s, megabytes), "-o", out_dir, "--cat-output"],
                      stdout, fresh=(out_dir,))
     return cost, stdout, out_dir
@@ -58,7 +58,7 @@ def word_count(s: Session) -> Block:
         local, local_out, _ = local_word_count(s, mb)
         mrjob_out = s.stdout_file("wc-mrjob-local-%g" % mb)
         mrjob = s.measure("mrjob -r local word count %g MB" % mb,
-                          [s.mrjob, mrjob_job, "-r", "local", "-q", "--no-conf", text(s, mb)],
+                          [s.mrjob, mrjob_job, *s.runner_args("local"), text(s, mb)],
                           mrjob_out)
         check_same(plain_out, {"streamr -r local": local_out, "mrjob -r local": mrjob_out},
                    sorted_names=("mrjob -r local",))
@@ -82,10 +82,10 @@ def inline(s: Session) -> Block:
     plain, plain_out = plain_word_count(s, mb)
     out = s.stdout_file("wc-inline-%g" % mb)
     ours = s.measure("streamr -r inline word count %g MB" % mb,
-                     [s.python, WORD_COUNT, "-r", "inline", "-q", "--no-conf", text(s, mb)], out)
+                     [s.python, WORD_COUNT, *s.runner_args("inline"), text(s, mb)], out)
     mrjob_out = s.stdout_file("wc-mrjob-inline-%g" % mb)
     mrjob = s.measure("mrjob -r inline word count %g MB" % mb,
-                      [s.mrjob, s.mrjob_job(WORD_COUNT), "-r", "inline", "-q", "--no-conf",
+                      [s.mrjob, s.mrjob_job(WORD_COUNT), *s.runner_args("inline"),
                        text(s, mb)], mrjob_out)
     check_same(plain_out, {"streamr -r inline": out, "mrjob -r inline": mrjob_out},
                sorted_names=("mrjob -r inline",))
