@@ -44,16 +44,16 @@ BENCHMARKS = {
     "gzip": beyond.gzip_input,
 }
 
-#: (option, full run, --quick)
-SETTINGS = [
-    ("sizes", "50,200,1024,2048", "2,4,8"),
-    ("compare_sizes", "50,200", "2,4"),
-    ("distinct_sizes", "50,200,1024,2048", "1,2"),
-    ("beyond_mb", "50", "1"),
-    ("small_files", "10000", "300"),
-    ("startup_runs", "21", "5"),
-    ("mrjob_timeout", "600", "120"),
-]
+#: option: (full run, --quick); given on the command line, they win
+SETTINGS = {
+    "sizes": ("50,200,1024,2048", "2,4,8"),
+    "compare_sizes": ("50,200", "2,4"),
+    "distinct_sizes": ("50,200,1024,2048", "1,2"),
+    "beyond_mb": (50.0, 1.0),
+    "small_files": (10000, 300),
+    "startup_runs": (21, 5),
+    "mrjob_timeout": (600.0, 120.0),
+}
 
 
 def _sizes(text: str) -> list:
@@ -103,12 +103,10 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--mrjob-timeout", type=float,
                         help="seconds before an mrjob run over small files is stopped (full: 600)")
     args = parser.parse_args(argv)
-    for name, full, quick in SETTINGS:
+    for name, (full, quick) in SETTINGS.items():
         if getattr(args, name) is None:
-            default = quick if args.quick else full
-            convert = _sizes if name.endswith("sizes") else float if "." in default or \
-                name in ("beyond_mb", "mrjob_timeout") else int
-            setattr(args, name, convert(default))
+            value = quick if args.quick else full
+            setattr(args, name, _sizes(value) if isinstance(value, str) else value)
     return args
 
 
