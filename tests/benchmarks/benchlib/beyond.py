@@ -2,9 +2,9 @@
 written for it and against mrjob 0.7.4: a JSON-lines group-by, a job of
 three steps, 10,000 small input files and gzipped input.
 
-The issue sets no goals of their own for these; the word-count goals
-(``-r local`` at most the plain script's wall time, at least 8x faster than
-mrjob) are applied as the yardstick."""
+No goals of their own are set for these; the word-count goals (``-r local``
+at most the plain script's wall time and at least 8x faster than mrjob,
+``-r inline`` at least 6x faster than mrjob) are applied as the yardstick."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from .contenders import WORD_COUNT, bench_file, check_same
 from .measure import Measurement
 from .report import Block
 from .session import Session
-from .wordcount import LOCAL_VS_MRJOB, LOCAL_WALL_VS_PLAIN, PLAIN, ratios_note, text
+from .wordcount import (
+    INLINE_VS_MRJOB,
+    LOCAL_VS_MRJOB,
+    LOCAL_WALL_VS_PLAIN,
+    PLAIN,
+    ratios_note,
+    text,
+)
 
 GZIP_PIECES = 8
 
@@ -58,7 +65,7 @@ def _goals(block: Block, runner: str, plain: Measurement, ours: Measurement,
                    ours.wall / plain.wall, "<=", LOCAL_WALL_VS_PLAIN)
     block.goal("mrjob -r %s wall / streamr -r %s wall%s" % (
         runner, runner, " (at least: mrjob stopped)" if theirs.timed_out else ""),
-        theirs.wall / ours.wall, ">=", LOCAL_VS_MRJOB)
+        theirs.wall / ours.wall, ">=", LOCAL_VS_MRJOB if runner == "local" else INLINE_VS_MRJOB)
 
 
 def json_orders(s: Session) -> Block:
