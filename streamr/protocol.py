@@ -62,6 +62,10 @@ _json_scan = json.scanner.make_scanner(json.JSONDecoder())
 
 def _loads_json(raw: bytes) -> object:
     """Decode as ``json.loads(raw.decode("utf_8"))`` would, errors included."""
+    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
+        # a plain non-negative integer (counts, mostly): what JSON makes of
+        # it, without decoding to text first; JSON allows no leading zero
+        return int(raw)
     text = raw.decode("utf_8")
     try:
         value, end = _json_scan(text, 0)

@@ -18,6 +18,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 from streamr.engine.context import TaskContext
@@ -32,8 +33,21 @@ _RECORD_OVERHEAD = 120
 _GROUP_OVERHEAD = 200
 _CACHED_KEY_OVERHEAD = 160
 _VALUE_OVERHEAD = 48
+# a list slot (with its share of the list's spare room), and an int object
+_SLOT = 9
+_INT_VALUE = 41
 _JSON_STABLE = (int, str, float, bool, type(None))
 _UNLIMITED = 1 << 62
+
+
+def _encode_str(key: str) -> bytes:
+    """A ``str`` key as JSON, as :class:`~streamr.protocol.JSONProtocol`
+    writes it."""
+    return JSONProtocol._dumps(key)
+
+
+# marks an entry of a spill's order whose key is known only encoded
+_NOT_DECODED = object()
 
 
 class MapSide:
@@ -63,9 +77,13 @@ class MapSide:
         return type(getattr(write, "__self__", None)) is JSONProtocol
 
     def consume_pairs(self, pairs: Iterable) -> None:
-        """Take the mapper's ``(key, value)`` pairs."""
+        """Take the mapper's ``(key, value)`` pairs (best as
+        :func:`~streamr.engine.streaming.map_pairs` gives them: then the
+        grouping loop runs over each mapper call's output directly)."""
         if self.fast_path_ok():
-            self._group_pairs(pairs)
+            chunks = getattr(pairs, "chunks", None)
+            chunks = chunks() if callable(chunks) else None
+            self._group_chunks(chunks if chunks is not None else (pairs,))
         else:
             _, write = self.ctx.protocols("mapper")
             self.consume_lines(write(k, v) + b"\n" for k, v in pairs)
@@ -116,13 +134,56 @@ class MapSide:
 
     # --- grouped objects --------------------------------------------------------------------
 
-    def _group_pairs(self, pairs: Iterable) -> None:
+    def _group_chunks(self, chunks: Iterable) -> None:
+        """Group the pairs of each of *chunks* (iterables of pairs) by key.
+
+        While every key is a ``str`` (the usual case) the groups are keyed
+        by the string itself, with one dictionary lookup per pair; the key
+        is encoded once per spill. The first key of another type turns the
+        groups into ones keyed by encoded key and the rest goes through
+        :meth:`_group_encoded`, so values keep their order either way."""
+        stable = _JSON_STABLE
+        loads, dumps = JSONProtocol._loads, JSONProtocol._dumps
+        budget = self.budget
+        groups: dict = {}
+        used = 0
+        chunks = iter(chunks)
+        for chunk in chunks:
+            pairs = iter(chunk)
+            for key, value in pairs:
+                if type(key) is not str:
+                    encoded = {_encode_str(k): values for k, values in groups.items()}
+                    rest = itertools.chain(((key, value),), pairs,
+                                           itertools.chain.from_iterable(chunks))
+                    self._group_encoded(rest, encoded, used)
+                    return
+                if type(value) is int:
+                    # a small int is shared: only its list slot costs
+                    used += _SLOT if -6 < value < 257 else _INT_VALUE
+                else:
+                    if type(value) not in stable:
+                        # what the value becomes after a trip through the protocol
+                        value = loads(dumps(value))
+                    used += _VALUE_OVERHEAD
+                try:
+                    groups[key].append(value)
+                except KeyError:
+                    groups[key] = [value]
+                    # the key, its encoding at spill time, its list
+                    used += 3 * len(key) + _GROUP_OVERHEAD + _CACHED_KEY_OVERHEAD
+                if used >= budget:
+                    self._spill_str_groups(groups)
+                    groups, used = {}, 0
+        if groups or not self.runs:
+            self._spill_str_groups(groups)
+
+    def _group_encoded(self, pairs: Iterable, groups: dict, used: int) -> None:
+        """Group *pairs* by encoded key into *groups* (already holding
+        *used* bytes), spilling when full."""
         dumps = JSONProtocol._dumps
         loads = JSONProtocol._loads
         stable = _JSON_STABLE
-        groups: dict = {}
         encoded: dict = {}
-        used = 0
         budget = self.budget
         for key, value in pairs:
             kb = encoded.get(key) if type(key) is str else None
@@ -142,25 +203,40 @@ class MapSide:
                 values.append(value)
                 used += _VALUE_OVERHEAD
             if used >= budget:
-                self._spill_groups(groups)
+                self._spill_encoded_groups(groups)
                 groups, encoded, used = {}, {}, 0
         if groups or not self.runs:
-            self._spill_groups(groups)
+            self._spill_encoded_groups(groups)
 
-    def _spill_groups(self, groups: dict) -> None:
-        dumps = JSONProtocol._dumps
+    def _spill_str_groups(self, groups: dict) -> None:
+        """:meth:`_spill_groups` for groups keyed by ``str`` keys."""
+        self._spill_groups(groups, sorted([(_encode_str(key), key) for key in groups]))
+
+    def _spill_encoded_groups(self, groups: dict) -> None:
+        """:meth:`_spill_groups` for groups keyed by encoded keys."""
         loads = JSONProtocol._loads
-        keys = sorted(groups)
+        self._spill_groups(groups, [(kb, _NOT_DECODED) for kb in sorted(groups)], loads)
+
+    def _spill_groups(self, groups: dict, order: list, loads=None) -> None:
+        """Combine and emit *groups* as one sorted run. *order* lists
+        ``(encoded key, key)`` in encoded-key order, the key being how
+        *groups* knows it (or ``_NOT_DECODED``: then *groups* is keyed by
+        the encoded key, and *loads* decodes it for the combiner)."""
+        dumps = JSONProtocol._dumps
+        lines: list = []
         if self.desc.get("combiner"):
             _, write = self.ctx.protocols("combiner")
             func, skipper = self.ctx.guarded("combiner", self.step["combiner"])
             init, final = self.step["combiner_init"], self.step["combiner_final"]
-            lines = []
             append = lines.append
             if init:
                 lines.extend(write(k, v) + b"\n" for k, v in init() or ())
-            for kb in keys:
-                for k, v in func(loads(kb), iter(groups[kb])) or ():
+            for kb, key in order:
+                if key is _NOT_DECODED:
+                    values, key = groups[kb], loads(kb)
+                else:
+                    values = groups[key]
+                for k, v in func(key, iter(values)) or ():
                     append(write(k, v) + b"\n")
             if skipper is not None:
                 skipper.finish()
@@ -168,13 +244,13 @@ class MapSide:
                 lines.extend(write(k, v) + b"\n" for k, v in final() or ())
             self._sort(lines)
         elif self.sort_values:
-            lines = []
-            for kb in keys:
+            for kb, key in order:
                 prefix = kb + b"\t"
-                lines.extend(sorted(prefix + dumps(v) + b"\n" for v in groups[kb]))
+                values = groups[kb if key is _NOT_DECODED else key]
+                lines.extend(sorted([prefix + dumps(v) + b"\n" for v in values]))
         else:
-            lines = []
-            for kb in keys:
+            for kb, key in order:
                 prefix = kb + b"\t"
-                lines.extend([prefix + dumps(v) + b"\n" for v in groups[kb]])
+                values = groups[kb if key is _NOT_DECODED else key]
+                lines.extend([prefix + dumps(v) + b"\n" for v in values])
         self._emit(lines)

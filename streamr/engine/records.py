@@ -9,12 +9,16 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Callable
 
 from streamr.errors import MalformedRecordError
+from streamr.protocol import TextValueProtocol
 
-__all__ = ["Position", "add_counter_line", "decode_lines", "split_key", "to_lines"]
+__all__ = ["Position", "add_counter_line", "decode_lines", "decode_text_blocks", "split_key",
+           "to_lines"]
 
 
 class Position:
@@ -25,16 +29,40 @@ class Position:
     its lines from the split's first line; :meth:`count_from` says which
     file and byte that is, and :attr:`file_line` turns the count into the
     file's own line number when a message needs it (by counting the
-    newlines before that byte once: only failures pay for it)."""
+    newlines before that byte once: only failures pay for it).
 
-    __slots__ = ("_base", "_offset", "_path", "line", "source")
+    A reader that hands out a block of lines at once from a list iterator
+    calls :meth:`follow` instead of setting :attr:`line` for each: the line
+    being read is then worked out from how many lines the iterator has
+    left, only when someone asks."""
+
+    __slots__ = ("_base", "_follow", "_line", "_offset", "_path", "source")
 
     def __init__(self, source: str | None = None, line: int = 0):
         self.source = source
-        self.line = line
+        self._line = line
+        self._follow: tuple | None = None
         self._path: str | None = None
         self._offset = 0
         self._base: int | None = None
+
+    @property
+    def line(self) -> int:
+        """The number of the line being read (0: none yet)."""
+        if self._follow is not None:
+            lines, before, count = self._follow
+            return before + count - operator.length_hint(lines)
+        return self._line
+
+    @line.setter
+    def line(self, number: int) -> None:
+        self._follow = None
+        self._line = number
+
+    def follow(self, lines: Iterator, count: int) -> None:
+        """The next *count* lines are read from the list iterator *lines*,
+        after the current line."""
+        self._follow = (lines, self.line, count)
 
     def count_from(self, path: str, offset: int) -> None:
         """Lines being counted start at byte *offset* of file *path*."""
@@ -43,11 +71,12 @@ class Position:
     @property
     def file_line(self) -> int:
         """The line being read, numbered from the top of its file."""
-        if not self._offset or not self.line:
-            return self.line
+        line = self.line
+        if not self._offset or not line:
+            return line
         if self._base is None:
             self._base = _lines_before(self._path, self._offset)
-        return self._base + self.line
+        return self._base + line
 
     def __str__(self) -> str:
         if self.line:
@@ -81,10 +110,80 @@ def decode_lines(lines: Iterable[bytes], read: Callable, position: Position,
     lines in *position*. A line *read* refuses raises
     :class:`MalformedRecordError`, or is passed to *on_malformed* and skipped
     when that is given."""
+    if type(getattr(read, "__self__", None)) is TextValueProtocol:
+        return _decode_text_lines(lines, position)
+    return _decode_lines(lines, read, position, on_malformed)
+
+
+def _decode_text_lines(lines: Iterable[bytes], position: Position) -> Iterator[tuple]:
+    """:func:`decode_lines` for :class:`~streamr.protocol.TextValueProtocol`
+    (the default input protocol), which reads every line: its work done
+    here, without two calls per line."""
     line_num = position.line
+    position.line = line_num
     for line in lines:
         line_num += 1
-        position.line = line_num
+        position._line = line_num
+        line = line.rstrip(b"\r\n")
+        try:
+            text = line.decode("utf_8")
+        except UnicodeDecodeError:
+            text = line.decode("latin_1")
+        yield None, text
+
+
+def decode_text_blocks(blocks: Iterable[bytes], position: Position) -> Iterator[tuple]:
+    """What :func:`decode_lines` gives with
+    :class:`~streamr.protocol.TextValueProtocol`, for input given as
+    *blocks* of whole lines: each block is decoded and cut into lines at
+    once, and its lines are handed out without a Python step per line
+    (:meth:`Position.follow` keeps the line count)."""
+    none = itertools.repeat(None)
+    for block in blocks:
+        lines = _text_lines(block)
+        before = position.line
+        each = iter(lines)
+        position.follow(each, len(lines))
+        yield from zip(none, each)
+        position.line = before + len(lines)
+
+
+def _text_lines(block: bytes) -> list:
+    """The lines of *block* (whole lines), each decoded as UTF-8 (latin-1
+    when it is not valid UTF-8) with its ``\\r\\n`` removed."""
+    try:
+        text = block.decode("utf_8")
+    except UnicodeDecodeError:
+        return [_decode_one(line) for line in block.split(b"\n")[:_whole(block)]]
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    if "\r" in text:
+        lines = [line.rstrip("\r") for line in lines]
+    return lines
+
+
+def _whole(block: bytes) -> int | None:
+    """Slice end dropping the empty piece after a block's last newline."""
+    return -1 if block.endswith(b"\n") else None
+
+
+def _decode_one(line: bytes) -> str:
+    line = line.rstrip(b"\r")
+    try:
+        return line.decode("utf_8")
+    except UnicodeDecodeError:
+        return line.decode("latin_1")
+
+
+def _decode_lines(lines: Iterable[bytes], read: Callable, position: Position,
+                  on_malformed: Callable[[MalformedRecordError], None] | None,
+                  ) -> Iterator[tuple]:
+    line_num = position.line
+    position.line = line_num
+    for line in lines:
+        line_num += 1
+        position._line = line_num
         try:
             pair = read(line.rstrip(b"\r\n"))
         except Exception as exc:

@@ -38,10 +38,15 @@ from streamr.inputs import corrupt_input_error, is_compressed, open_input
 
 __all__ = ["MAX_SPLIT", "PACK_FILES_ABOVE", "InputFile", "Split", "file_line_end", "line_offsets",
            "lines_in_split", "memory_line_end", "pack_splits", "plan_splits", "read_split",
-           "read_splits"]
+           "read_split_blocks", "read_splits"]
 
 #: largest split when none is configured (Hadoop's block size)
 MAX_SPLIT = 128 << 20
+#: bytes a block of :func:`read_split_blocks` holds (then up to the line's end)
+BLOCK_BYTES = 1 << 20
+# bytes read between reports to a reader's on_read (a call per line costs
+# more than reading the line)
+_TELL_EVERY = 1 << 18
 
 #: inputs of more files than this have their small files packed into shared
 #: map tasks; up to this many, every file has a map task of its own, as under
@@ -201,9 +206,14 @@ def read_split(split: Split, position: Position,
     if split.compressed or is_compressed(path):
         with open_input(path) as stream:
             try:
+                unsaid = 0
                 for line in stream:
-                    on_read(len(line))
+                    unsaid += len(line)
+                    if unsaid >= _TELL_EVERY:
+                        on_read(unsaid)
+                        unsaid = 0
                     yield line
+                on_read(unsaid)
             except Exception as exc:  # only reading errors: the consumer's stay outside
                 better = corrupt_input_error(exc, position.source)
                 if better is None:
@@ -219,9 +229,57 @@ def read_split(split: Split, position: Position,
             pos = start - 1 + len(stream.readline())
             # lines are counted from here; a message turns them into the file's own
             position.count_from(path, pos)
+        told = pos
         for line in stream:
             if pos >= end:
                 break
             pos += len(line)
-            on_read(len(line))
+            if pos - told >= _TELL_EVERY:
+                on_read(pos - told)
+                told = pos
             yield line
+        on_read(pos - told)
+
+
+def read_split_blocks(split: Split, position: Position,
+                      on_read: Callable[[int], None] = lambda size: None) -> Iterator[bytes]:
+    """The lines :func:`read_split` gives, joined in blocks of about
+    :data:`BLOCK_BYTES` (whole lines each), for readers that cut lines
+    themselves (:func:`~streamr.engine.records.decode_text_blocks`)."""
+    path, start = split.path, split.start
+    position.source = split.label or path
+    if split.compressed or is_compressed(path):
+        with open_input(path) as stream:
+            try:
+                while True:
+                    block = stream.read(BLOCK_BYTES)
+                    if not block:
+                        return
+                    if not block.endswith(b"\n"):
+                        block += stream.readline()
+                    on_read(len(block))
+                    yield block
+            except Exception as exc:  # only reading errors: the consumer's stay outside
+                better = corrupt_input_error(exc, position.source)
+                if better is None:
+                    raise
+                raise better from exc
+    end = start + split.length
+    with open(path, "rb") as stream:
+        pos = 0
+        if start:
+            # the line under way at byte start-1 belongs to the split before
+            stream.seek(start - 1)
+            pos = start - 1 + len(stream.readline())
+            position.count_from(path, pos)
+        while pos < end:
+            block = stream.read(min(BLOCK_BYTES, end - pos))
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                # the last line starts before the split's end: it is ours
+                block += stream.readline()
+            pos += len(block)
+            on_read(len(block))
+            yield block
+

@@ -13,6 +13,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,33 +24,68 @@ from streamr.engine.records import Position, decode_lines
 from streamr.engine.tracebacks import user_traceback
 from streamr.errors import StreamrError
 
-__all__ = ["group_and_run", "map_pairs", "run_streaming_task", "run_task"]
+__all__ = ["MappedPairs", "group_and_run", "map_pairs", "run_streaming_task", "run_task"]
 
 
 # --- the step's functions over pairs --------------------------------------------------
 
 
-def map_pairs(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator:
+class MappedPairs:
+    """What :func:`map_pairs` returns: an iterator of the mapper's pairs
+    that also offers them as :meth:`chunks`, one iterable per mapper call.
+
+    Iterating it chains the chunks in C, so the pairs take one generator
+    hop (the mapper's own) instead of two; the map side
+    (:class:`~streamr.engine.mapside.MapSide`) takes the chunks themselves
+    and loops over each in its grouping loop."""
+
+    __slots__ = ("_chunks", "_pairs")
+
+    def __init__(self, chunks: Iterator):
+        self._chunks = chunks
+        self._pairs: Iterator | None = None
+
+    def chunks(self) -> Iterator | None:
+        """The chunks, or ``None`` once pairs have been taken one by one
+        (then only iterating gives the rest)."""
+        return self._chunks if self._pairs is None else None
+
+    def __iter__(self) -> Iterator:
+        if self._pairs is None:
+            self._pairs = itertools.chain.from_iterable(self._chunks)
+        return self._pairs
+
+    def __next__(self):
+        return next(iter(self))
+
+
+def map_pairs(ctx: TaskContext, pairs: Iterable, args: list) -> MappedPairs:
     """Run ``mapper_init``, the mapper (or ``mapper_raw``) over *pairs*, and
     ``mapper_final``, yielding what they yield. *args* are the task's
     positional arguments (a ``mapper_raw`` task may be given a file's
     local path and URI that way)."""
+    return MappedPairs(_map_chunks(ctx, pairs, args))
+
+
+def _map_chunks(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator:
+    """What each call of the step's mapper functions returned, in order
+    (``()`` for ``None``)."""
     step = ctx.step
     mapper, mapper_raw = step["mapper"], step["mapper_raw"]
     init, final = step["mapper_init"], step["mapper_final"]
     if init:
-        yield from init() or ()
+        yield init() or ()
     if mapper_raw:
         for path, uri in _raw_input_files(ctx, pairs, args):
-            yield from mapper_raw(path, uri) or ()
+            yield mapper_raw(path, uri) or ()
     else:
         mapper, skipper = ctx.guarded("mapper", mapper)
         for key, value in pairs:
-            yield from mapper(key, value) or ()
+            yield mapper(key, value) or ()
         if skipper is not None:
             skipper.finish()
     if final:
-        yield from final() or ()
+        yield final() or ()
 
 
 def _raw_input_files(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator[tuple]:
@@ -68,8 +104,9 @@ def _raw_input_files(ctx: TaskContext, pairs: Iterable, args: list) -> Iterator[
             yield path, uri
 
 
-def _first(pair: tuple):
-    return pair[0]
+# the key and the value of a pair, taken in C (no Python call per pair)
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
 
 
 def group_and_run(ctx: TaskContext, pairs: Iterable, kind: str) -> Iterator:
@@ -83,7 +120,7 @@ def group_and_run(ctx: TaskContext, pairs: Iterable, kind: str) -> Iterator:
         yield from init() or ()
     func, skipper = ctx.guarded(kind, func)
     for key, group in itertools.groupby(pairs, _first):
-        yield from func(key, (value for _, value in group)) or ()
+        yield from func(key, map(_second, group)) or ()
     if skipper is not None:
         skipper.finish()
     if final:

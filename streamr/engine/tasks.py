@@ -19,6 +19,7 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -27,9 +28,10 @@ from collections.abc import Iterable, Iterator
 from streamr.engine.commands import pipe_through
 from streamr.engine.context import context_of
 from streamr.engine.mapside import MapSide
-from streamr.engine.records import decode_lines
+from streamr.engine.records import decode_lines, decode_text_blocks
 from streamr.engine.sortedruns import RunWriter, merge_range
-from streamr.engine.splits import Split, read_split, read_splits
+from streamr.engine.splits import Split, read_split, read_split_blocks, read_splits
+from streamr.protocol import TextValueProtocol
 
 __all__ = ["run_local_task"]
 
@@ -103,15 +105,30 @@ class _MapTask:
         """The input's records; a packed task's files each count their lines
         from 1."""
         splits = self._splits()
-        if len(splits) == 1 or (self.step_desc.get("mapper") or {}).get("pre_filter"):
+        if (self.step_desc.get("mapper") or {}).get("pre_filter"):
+            return decode_lines(self._input(), read, self.position, self.ctx.on_malformed())
+        if len(splits) == 1 and type(getattr(read, "__self__", None)) is not TextValueProtocol:
             return decode_lines(self._input(), read, self.position, self.ctx.on_malformed())
         return self._decoded_files(splits, read)
 
     def _decoded_files(self, splits: list, read) -> Iterator:
+        # chained in C: a Python step per split, not per line
+        return itertools.chain.from_iterable(self._decoded_splits(splits, read))
+
+    def _decoded_splits(self, splits: list, read) -> Iterator[Iterator]:
+        """The records of each of *splits*, as one iterator per split, made
+        when the one before is used up (each counts its lines from 1)."""
+        text = type(getattr(read, "__self__", None)) is TextValueProtocol
         for split in splits:
             self.position.line = 0
-            yield from decode_lines(read_split(split, self.position, self.progress.add), read,
-                                    self.position, self.ctx.on_malformed())
+            if text:
+                # the default input protocol reads every line: whole blocks
+                # are decoded and cut at once
+                yield decode_text_blocks(
+                    read_split_blocks(split, self.position, self.progress.add), self.position)
+            else:
+                yield decode_lines(read_split(split, self.position, self.progress.add),
+                                   read, self.position, self.ctx.on_malformed())
 
     def run(self) -> None:
         mapper = self.step_desc.get("mapper")
