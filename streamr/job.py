@@ -16,7 +16,6 @@ This module runs inside tasks: standard library only, importable on 3.9.
 from __future__ import annotations
 
 import argparse
-import inspect
 import logging
 import os
 import sys
@@ -372,6 +371,8 @@ class MRJob:
     @classmethod
     def mr_job_script(cls):
         """Path of the file that defines this job class, or ``None``."""
+        import inspect  # not at the top: tasks never need it, and it is slow to import
+
         try:
             return inspect.getsourcefile(cls)
         except (TypeError, OSError):

@@ -15,7 +15,6 @@ importable on Python 3.9.
 
 from __future__ import annotations
 
-import ast
 import json
 import json.scanner
 import pickle
@@ -213,13 +212,19 @@ RawValueProtocol = TextValueProtocol
 
 _SAFE_CALLS = {"set": set, "frozenset": frozenset, "range": range}
 _SAFE_NAMES = {"inf": float("inf"), "nan": float("nan")}
-_SAFE_NODES = (
-    ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set,
-    ast.UnaryOp, ast.UAdd, ast.USub, ast.BinOp, ast.Add, ast.Sub, ast.Load,
-)
 
 
-def _is_number(node: ast.AST) -> bool:
+def _safe_nodes() -> tuple:
+    """The kinds of syntax node a basic value is built of."""
+    import ast
+
+    return (ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set,
+            ast.UnaryOp, ast.UAdd, ast.USub, ast.BinOp, ast.Add, ast.Sub, ast.Load)
+
+
+def _is_number(node) -> bool:
+    import ast
+
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
         node = node.operand
     return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) \
@@ -237,6 +242,9 @@ def safe_eval(text: str | bytes, names: dict | None = None) -> object:
             text = text.decode("utf_8")
         except UnicodeDecodeError as exc:
             raise SyntaxError("not UTF-8 text: %s" % exc) from None
+    # imported here: only Repr protocols need it, and every task imports this module
+    import ast
+
     tree = ast.parse(text.strip(), mode="eval")
     scope = dict(_SAFE_CALLS, **_SAFE_NAMES)
     scope.update(names or {})
@@ -245,8 +253,12 @@ def safe_eval(text: str | bytes, names: dict | None = None) -> object:
     return eval(code, {"__builtins__": {}}, scope)
 
 
-def _check_basic(tree: ast.AST, text: str, scope: dict) -> None:
-    """Raise ``TypeError`` unless *tree* only builds a basic value."""
+def _check_basic(tree, text: str, scope: dict) -> None:
+    """Raise ``TypeError`` unless *tree* (an ``ast`` tree) only builds a
+    basic value."""
+    import ast
+
+    safe_nodes = _safe_nodes()
     call_names = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -261,7 +273,7 @@ def _check_basic(tree: ast.AST, text: str, scope: dict) -> None:
                   and isinstance(node.right, ast.Constant)
                   and isinstance(node.right.value, complex))
         else:
-            ok = isinstance(node, _SAFE_NODES)
+            ok = isinstance(node, safe_nodes)
         if not ok:
             raise TypeError("not a basic value: %r" % text)
 

@@ -6,8 +6,6 @@ This module runs inside tasks: standard library only, importable on 3.9.
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from collections.abc import Iterable, Iterator
 
 __all__ = ["pipe_through"]
@@ -19,6 +17,11 @@ def pipe_through(command: str, lines: Iterable[bytes], check: bool = True) -> It
     *check*: a ``*_pre_filter`` is the first command of a pipe, and as in
     Hadoop streaming only the last command's status counts (a ``grep``
     that matches nothing in one split does not fail the job)."""
+    # imported here: most tasks run no command, and every task pays for
+    # what this module imports at its top
+    import subprocess
+    import threading
+
     proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
     feed_error: list = []

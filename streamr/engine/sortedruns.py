@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import io
 from collections.abc import Iterable, Iterator
 
 from streamr.engine.records import split_key
@@ -94,24 +95,57 @@ def read_range(path: str, low: bytes | None, high: bytes | None,
                index: list | None = None) -> Iterator[bytes]:
     """Lines of run *path* whose key is in ``[low, high)`` (``None``: open)."""
     index = index if index is not None else read_index(path)
-    start = 0
+    keys = [key for _, key in index[:-1]]
+    # where to start reading, and up to where keys must be checked against
+    # *low*: the index entry before *low* and the one after it
+    start, low_until = 0, 0
     if low is not None:
-        keys = [key for _, key in index[:-1]]
-        pos = bisect.bisect_left(keys, low) - 1
-        if pos >= 0:
-            start = index[pos][0]
+        pos = bisect.bisect_left(keys, low)
+        if pos > 0:
+            start = index[pos - 1][0]
+            low_until = index[pos][0]
+    # from where keys must be checked against *high*, and where they all
+    # are at least *high*
+    high_from, stop = index[-1][0], index[-1][0]
+    if high is not None:
+        pos = bisect.bisect_left(keys, high)
+        stop = index[pos][0]
+        high_from = index[pos - 1][0] if pos > 0 else 0
     with open(path, "rb", buffering=1 << 20) as run:
         run.seek(start)
-        for line in run:
-            if low is not None or high is not None:
-                key = split_key(line)
-                if low is not None:
-                    if key < low:
-                        continue
-                    low = None
-                if high is not None and key >= high:
-                    return
+        offset = start
+        if offset < low_until:  # the few lines around low: checked one by one
+            for line in run:
+                offset += len(line)
+                if split_key(line) >= low:
+                    if high is not None and offset - len(line) >= high_from \
+                            and split_key(line) >= high:
+                        return
+                    yield line
+                if offset >= low_until:
+                    break
+        if offset < high_from:  # the bulk: no key need be looked at
+            yield from _lines_between(run, offset, high_from)
+            offset = high_from
+        for line in run:  # the few lines around high
+            if offset >= stop or (high is not None and split_key(line) >= high):
+                return
+            offset += len(line)
             yield line
+
+
+def _lines_between(run, offset: int, end: int) -> Iterator[bytes]:
+    """The lines of open file *run* from *offset* (where it is) to *end*
+    (a line start), read in large blocks and cut in C."""
+    left = end - offset
+    while left > 0:
+        block = run.read(min(left, 1 << 20))
+        if not block:
+            return
+        if not block.endswith(b"\n") and len(block) < left:
+            block += run.readline()
+        left -= len(block)
+        yield from io.BytesIO(block)
 
 
 def merge_range(paths: list, low: bytes | None, high: bytes | None,

@@ -84,7 +84,7 @@ class _MapTask:
         self.ctx = context_of(job, self.step_num)
         self.step_desc = self.ctx.description
         self.sort_values = spec.get("sort_values", False)
-        self.budget = spec.get("spill_bytes", 64 << 20)
+        self.budget = spec.get("spill_bytes", 48 << 20)
         self.position = self.ctx.position
         self.progress = _Progress(spec.get("progress_path"))
         self.runs: list = []

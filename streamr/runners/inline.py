@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from streamr.compat import jobconf_from_dict
@@ -28,7 +29,13 @@ from streamr.engine.context import context_of
 from streamr.engine.mapside import MapSide
 from streamr.engine.partition import partition_sorted
 from streamr.engine.properties import SKIP_MALFORMED_PROPERTY, SORT_VALUES_PARTITIONER
-from streamr.engine.records import Position, add_counter_line, decode_lines, split_key
+from streamr.engine.records import (
+    Position,
+    add_counter_line,
+    decode_lines,
+    decode_text_blocks,
+    split_key,
+)
 from streamr.engine.splits import (
     InputFile,
     line_offsets,
@@ -40,6 +47,7 @@ from streamr.engine.splits import (
 from streamr.errors import MalformedRecordError, StreamrError, TaskFailure, UsageError
 from streamr.inputs import compression_of, corrupt_input_error, is_compressed, open_input
 from streamr.options import option
+from streamr.protocol import TextValueProtocol
 from streamr.runners.base import MRJobRunner
 from streamr.runners.progress import StepProgress
 from streamr.runners.task_stderr import split_skip_reports
@@ -139,6 +147,18 @@ class _Counters:
                 err.flush()
             else:
                 sys.stderr.write(b"".join(passthrough).decode("utf_8", "replace"))
+
+
+def _blocks(lines: list, per_block: int = 8192) -> Iterator[tuple]:
+    """``(lines, block)`` for each few thousand of *lines*: *block* is
+    them joined, or ``None`` when they are not whole lines of a file (a
+    line holding a newline before its end, or one without a newline before
+    the last), which cutting the block would not give back."""
+    for start in range(0, len(lines), per_block):
+        chunk = lines[start:start + per_block]
+        block = b"".join(chunk)
+        whole = block.count(b"\n") == len(chunk) - (not block.endswith(b"\n"))
+        yield chunk, (block if whole else None)
 
 
 @contextlib.contextmanager
@@ -357,10 +377,21 @@ class InlineRunner(MRJobRunner):
             line for member in group for line in member.lines]
 
         def records(read, skip):
+            text = type(getattr(read, "__self__", None)) is TextValueProtocol
             for member in group:
                 position.source = member.source.name
                 position.line = member.first_line - 1
-                yield from decode_lines(member.lines, read, position, skip)
+                if not text:
+                    yield from decode_lines(member.lines, read, position, skip)
+                    continue
+                # the default input protocol: decoded and cut in blocks, as
+                # the local runner's map tasks read it, where the lines are
+                # lines of a file (one newline each, at the end)
+                for chunk, block in _blocks(member.lines):
+                    if block is None:
+                        yield from decode_lines(chunk, read, position, skip)
+                    else:
+                        yield from decode_text_blocks((block,), position)
 
         extra: tuple = ()
         if step_num == 0 and desc.get("input_manifest"):

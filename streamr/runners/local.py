@@ -38,8 +38,10 @@ __all__ = ["LocalRunner"]
 log = logging.getLogger(__name__)
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file__)))
-#: memory a map task may fill with output before it spills a sorted run
-SPILL_BYTES = 64 << 20
+#: memory a map task may fill with output before it spills a sorted run (a
+#: word-count split of 13 MB spills once; two map tasks at once stay well
+#: under 250 MB together)
+SPILL_BYTES = 48 << 20
 #: jobconf property that overrides SPILL_BYTES (small values exercise spilling)
 SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
 #: most sorted runs a reduce task merges at once (``mapreduce.task.io.sort.factor``)
