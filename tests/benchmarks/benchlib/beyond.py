@@ -96,7 +96,7 @@ def small_files(s: Session) -> Block:
     count = s.small_files
     directory = s.path("small-files-%d" % count)
     total = data.make_small_files(directory, count)
-    block = Block("small-files", "Many small input files", s.command,
+    block = Block("small-files", "Many small input files, side by side", s.command,
                   "Word count over %d files of about %d bytes each (one directory), "
                   "under both runners; mrjob's runs stop after %.0f s."
                   % (count, total // count, s.mrjob_timeout))
