@@ -19,34 +19,20 @@ import argparse
 import datetime
 import os
 import platform
-import random
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from benchlib.data import make_small_files  # noqa: E402
+
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
 MARKER = "<!-- many small files results -->"
 END_MARKER = "<!-- end of many small files results -->"
-WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india")
-
-
-def make_files(directory: str, count: int) -> int:
-    """*count* small text files in *directory* (made once); their total bytes."""
-    os.makedirs(directory, exist_ok=True)
-    rng = random.Random(19)
-    total = 0
-    for num in range(count):
-        path = os.path.join(directory, "doc-%06d.txt" % num)
-        lines = [" ".join(rng.choices(WORDS, k=6)) for _ in range(4)]
-        data = ("\n".join(lines) + "\n").encode()
-        if not os.path.exists(path):
-            with open(path, "wb") as out:
-                out.write(data)
-        total += len(data)
-    return total
 
 
 def run(runner: str, directory: str, out: str) -> tuple:
@@ -77,7 +63,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     directory = os.path.join(args.work, "in-%d" % args.files)
-    total = make_files(directory, args.files)
+    total = make_small_files(directory, args.files)
     rows, outputs = [], {}
     for runner in args.runners.split(","):
         out = os.path.join(args.work, "out-%s-%d-%d" % (runner, args.files, os.getpid()))

@@ -23,17 +23,17 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
 
-from tests.benchmarks.run_benchmarks import (  # noqa: E402
-    PERFORMANCE_MD,
-    WORD_COUNT,
-    make_text,
-    measure,
-)
+from benchlib.contenders import WORD_COUNT  # noqa: E402
+from benchlib.data import make_text  # noqa: E402
+from benchlib.measure import measure  # noqa: E402
+
 from tests.moto_server import MotoServer, offline_aws_environment  # noqa: E402
 
+PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
 S3_MARKER = "<!-- s3 benchmark results -->"
-RESULTS_MARKER = "<!-- benchmark results -->"
+S3_END_MARKER = "<!-- end of s3 benchmark results -->"
 PIECES = 8
 
 
@@ -67,12 +67,11 @@ def write_results(rows: list, command: str) -> None:
     lines += ["| %s | %.1f | %s |" % row for row in rows]
     with open(PERFORMANCE_MD, encoding="utf_8") as handle:
         text = handle.read()
-    head, _, rest = text.partition(RESULTS_MARKER)
-    head = head.split(S3_MARKER)[0].rstrip() + "\n\n"
-    rest = rest if rest.startswith("\n") else "\n" + rest
+    # the block between the two markers is this benchmark's; the text around it is not
+    head, _, rest = text.partition(S3_MARKER)
+    _, _, tail = rest.partition(S3_END_MARKER)
     with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(head + "\n".join(lines) + "\n\n## Inline and local runners\n\n"
-                     + RESULTS_MARKER + rest)
+        handle.write(head + "\n".join(lines) + "\n\n" + S3_END_MARKER + tail)
 
 
 def main() -> None:
@@ -105,9 +104,9 @@ def main() -> None:
         local_out = os.path.join(args.work, "s3-bench-local-out")
         shutil.rmtree(local_out, ignore_errors=True)
         base = [sys.executable, WORD_COUNT, "-r", "local", "--no-conf"]
-        local_s, _ = measure(base + pieces + ["-o", local_out], os.devnull)
-        s3_s, _ = measure(base + ["--s3-endpoint", endpoint, "s3://bench-in/text/",
-                                  "-o", "s3://bench-out/wc/"], os.devnull)
+        local_s = measure(base + pieces + ["-o", local_out], os.devnull).wall
+        s3_s = measure(base + ["--s3-endpoint", endpoint, "s3://bench-in/text/",
+                               "-o", "s3://bench-out/wc/"], os.devnull).wall
         keys = [item["Key"] for item in s3.list_objects_v2(
             Bucket="bench-out", Prefix="wc/")["Contents"]]
         from_s3 = b"".join(s3.get_object(Bucket="bench-out", Key=key)["Body"].read()

@@ -1,0 +1,80 @@
+"""The scale benchmarks: time per MB and peak memory of ``-r local`` from
+the smallest to the largest size asked for, for word count (few keys, most
+records folded by the combiner) and for a job whose every key is distinct
+(nothing folds: every record goes through the sort and the reducers), and
+how evenly the reduce work is spread over the reduce tasks."""
+
+from __future__ import annotations
+
+from . import data
+from .contenders import bench_file
+from .report import Block
+from .session import Session
+from .wordcount import file_megabytes, local_word_count, spread_ratio, text
+
+DISTINCT = bench_file("mr_distinct_keys.py")
+
+#: slowest time per MB over the fastest, across the sizes
+FLAT_WITHIN = 1.10
+#: resident memory of the whole process tree, at every size
+PEAK_MEMORY = 250 << 20
+#: smallest reduce task's output over the largest's; our reading of "evenly"
+EVEN_SPREAD = 0.5
+
+
+def _per_mb_note(cost, size: float, spread: float) -> str:
+    return "%.1f MB in; %.3f s/MB wall, %.3f s/MB CPU; reduce outputs smallest/largest %.2f" % (
+        size, cost.wall / size, cost.cpu / size, spread)
+
+
+def _goals(block: Block, label: str, per_mb: dict, peaks: dict, spreads: dict) -> None:
+    for mb in sorted(peaks):
+        block.goal("%s, %g MB: peak memory of the process tree" % (label, mb), peaks[mb],
+                   "<=", PEAK_MEMORY, "MB")
+    for mb in sorted(spreads):
+        block.goal("%s, %g MB: smallest / largest reduce task output" % (label, mb),
+                   spreads[mb], ">=", EVEN_SPREAD)
+    if len(per_mb) >= 2:
+        block.goal("%s: slowest / fastest time per MB over %s MB" % (
+            label, ", ".join("%g" % mb for mb in sorted(per_mb))),
+            max(per_mb.values()) / min(per_mb.values()), "<=", FLAT_WITHIN)
+
+
+def scale(s: Session) -> Block:
+    block = Block("scale", "Scale: word count, -r local", s.command,
+                  "Time per MB, peak memory of the whole process tree (runner and every "
+                  "task, sampled every 50 ms) and the spread of the output over the reduce "
+                  "tasks (part file sizes). Inputs past %d MB repeat the first %d MB of "
+                  "generated text." % (data.TEXT_BLOCK_MB, data.TEXT_BLOCK_MB))
+    per_mb, peaks, spreads = {}, {}, {}
+    for mb in s.sizes:
+        cost, _, out_dir = local_word_count(s, mb)
+        size = file_megabytes(text(s, mb))
+        per_mb[mb] = cost.wall / size
+        peaks[mb] = cost.peak_rss
+        spreads[mb] = spread_ratio(out_dir)
+        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
+    _goals(block, "word count", per_mb, peaks, spreads)
+    return block
+
+
+def distinct_keys(s: Session) -> Block:
+    block = Block("distinct-keys", "Scale: every key distinct, -r local", s.command,
+                  "`tests/benchmarks/mr_distinct_keys.py`: every input line `key<TAB>1` "
+                  "with a different key, summed per key, so every record is sorted, "
+                  "merged and reduced.")
+    per_mb, peaks, spreads = {}, {}, {}
+    for mb in s.distinct_sizes:
+        path = data.make_distinct(s.path("distinct-%gmb.txt" % mb), mb)
+        out_dir = s.output_dir("distinct-%g" % mb)
+        cost = s.measure("streamr -r local distinct keys %g MB" % mb,
+                         [s.python, DISTINCT, *s.runner_args("local"), path,
+                          "-o", out_dir, "--no-cat-output"],
+                         s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
+        size = file_megabytes(path)
+        per_mb[mb] = cost.wall / size
+        peaks[mb] = cost.peak_rss
+        spreads[mb] = spread_ratio(out_dir)
+        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
+    _goals(block, "distinct keys", per_mb, peaks, spreads)
+    return block
