@@ -111,7 +111,7 @@ def read_range(path: str, low: bytes | None, high: bytes | None,
         pos = bisect.bisect_left(keys, high)
         stop = index[pos][0]
         high_from = index[pos - 1][0] if pos > 0 else 0
-    with open(path, "rb", buffering=1 << 20) as run:
+    with open(path, "rb", buffering=BLOCK) as run:
         run.seek(start)
         offset = start
         if offset < low_until:  # the few lines around low: checked one by one
@@ -134,12 +134,18 @@ def read_range(path: str, low: bytes | None, high: bytes | None,
             yield line
 
 
+#: how much of a run a reduce task reads at once in the bulk of its key
+#: range: a reduce task holds one such block per run it merges (up to
+#: ``mapreduce.task.io.sort.factor`` of them), so it stays small
+BLOCK = 1 << 17
+
+
 def _lines_between(run, offset: int, end: int) -> Iterator[bytes]:
     """The lines of open file *run* from *offset* (where it is) to *end*
-    (a line start), read in large blocks and cut in C."""
+    (a line start), read in blocks of :data:`BLOCK` bytes and cut in C."""
     left = end - offset
     while left > 0:
-        block = run.read(min(left, 1 << 20))
+        block = run.read(min(left, BLOCK))
         if not block:
             return
         if not block.endswith(b"\n") and len(block) < left:
