@@ -134,8 +134,13 @@ class MRJobRunner:
         if self._fs is None:
             from streamr.fs import make_filesystem
 
-            self._fs = make_filesystem(self._opts)
+            self._fs = make_filesystem(self._opts, self._filesystem_connection())
         return self._fs
+
+    def _filesystem_connection(self):
+        """The AWS connection the filesystem uses (``None``: its own, made
+        from the options when S3 is first touched)."""
+        return None
 
     # --- names and places --------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import shutil
 
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
+from streamr.runners.aws_access import AWSAccess
 from streamr.runners.base import MRJobRunner
 from streamr.runners.emr.cluster import ACTIVE_STATES, EMRClusters
 from streamr.runners.emr.cluster_start import ClusterStarter
@@ -51,14 +52,13 @@ __all__ = ["EMRJobRunner"]
 log = logging.getLogger(__name__)
 
 
-class EMRJobRunner(MRJobRunner):
+class EMRJobRunner(AWSAccess, MRJobRunner):
     """Runs a job's steps on EMR. See the module docstring."""
 
     alias = "emr"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._connection = None
         self._clusters: EMRClusters | None = None
         self._cloud_tmp_dir = None
         self._uploads = None
@@ -66,22 +66,6 @@ class EMRJobRunner(MRJobRunner):
         self._placement: Placement | None = None  # where the steps run, once chosen
 
     # --- AWS ---------------------------------------------------------------------------
-
-    @property
-    def connection(self):
-        if self._connection is None:
-            from streamr.aws import AWSConnection
-
-            self._connection = AWSConnection(self._opts)
-        return self._connection
-
-    @property
-    def fs(self):
-        if self._fs is None:
-            from streamr.fs import make_filesystem
-
-            self._fs = make_filesystem(self._opts, self.connection)
-        return self._fs
 
     @property
     def clusters(self) -> EMRClusters:

@@ -36,6 +36,7 @@ import shutil
 
 from streamr.errors import StepFailedException, UsageError
 from streamr.fs.local import is_local_path
+from streamr.runners.aws_access import AWSAccess
 from streamr.runners.base import MRJobRunner
 from streamr.runners.emr.uploads import Uploads, pack_dir, pack_streamr
 from streamr.runners.emr_serverless.application import Application, find_or_create
@@ -43,7 +44,7 @@ from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
-from streamr.runners.spark.steps import step_spark_args
+from streamr.runners.spark.steps import step_groups, step_spark_args
 from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["EMRServerlessRunner"]
@@ -59,14 +60,13 @@ DEFAULT_CORES = 8
 _DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")
 
 
-class EMRServerlessRunner(MRJobRunner):
+class EMRServerlessRunner(AWSAccess, MRJobRunner):
     """Runs a job's steps on EMR Serverless. See the module docstring."""
 
     alias = "emr-serverless"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._connection = None
         self._cloud_tmp_dir = None
         self._app: Application | None = None
         self._uploads: Uploads | None = None
@@ -74,22 +74,6 @@ class EMRServerlessRunner(MRJobRunner):
         self.job_run_ids: list = []
 
     # --- AWS ---------------------------------------------------------------------------
-
-    @property
-    def connection(self):
-        if self._connection is None:
-            from streamr.aws import AWSConnection
-
-            self._connection = AWSConnection(self._opts)
-        return self._connection
-
-    @property
-    def fs(self):
-        if self._fs is None:
-            from streamr.fs import make_filesystem
-
-            self._fs = make_filesystem(self._opts, self.connection)
-        return self._fs
 
     @property
     def application_id(self) -> str | None:
@@ -186,7 +170,7 @@ class EMRServerlessRunner(MRJobRunner):
         """Each run of consecutive streaming steps as one job run of the
         harness, each Spark step as a job run of its own; a step's output
         (a directory on S3) is the next one's input."""
-        for first, last in self._step_groups():
+        for first, last in step_groups(self._steps):
             out = final if last == len(self._steps) - 1 else (
                 self._job_dir() + "step-%d-output/" % last)
             if self._steps[first].get("type") in SPARK_STEP_TYPES:
@@ -198,18 +182,6 @@ class EMRServerlessRunner(MRJobRunner):
             if last < len(self._steps) - 1:
                 files = [(uri, "output of step %d" % (last + 1)) for uri in
                          self.fs.files(out, skip_hidden=True, use_glob=False)]
-
-    def _step_groups(self) -> list:
-        """``(first, last)`` step numbers of each run of consecutive
-        streaming steps, and of each Spark step alone."""
-        groups: list = []
-        for num, desc in enumerate(self._steps):
-            alone = desc.get("type") in SPARK_STEP_TYPES
-            if groups and not alone and not groups[-1][2]:
-                groups[-1][1] = num
-            else:
-                groups.append([num, num, alone])
-        return [(first, last) for first, last, _ in groups]
 
     def _client(self):
         return self.connection.client("emr-serverless")

@@ -27,7 +27,7 @@ import sys
 import streamr
 from streamr.errors import UsageError
 from streamr.runners.local import LocalRunner
-from streamr.runners.spark.steps import step_spark_args
+from streamr.runners.spark.steps import step_groups, step_spark_args
 from streamr.runners.spark.submit import (
     INSTALL_HINT,
     check_java,
@@ -109,7 +109,7 @@ class SparkMRJobRunner(LocalRunner):
         staging = self._staging_dir()
         try:
             files = self._input_files()
-            for first, last in self._step_groups():
+            for first, last in step_groups(self._steps):
                 out_dir = staging if last == len(self._steps) - 1 else os.path.join(
                     tmp, "step-%d-output" % last)
                 os.makedirs(out_dir, exist_ok=True)
@@ -125,18 +125,6 @@ class SparkMRJobRunner(LocalRunner):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             self._stop_session()
-
-    def _step_groups(self) -> list:
-        """``(first, last)`` step numbers of each run of consecutive
-        streaming steps (one harness run), and of each Spark step alone."""
-        groups: list = []
-        for num, desc in enumerate(self._steps):
-            alone = desc.get("type") in SPARK_STEP_TYPES
-            if groups and not alone and not groups[-1][2]:
-                groups[-1][1] = num
-            else:
-                groups.append([num, num, alone])
-        return [(first, last) for first, last, _ in groups]
 
     def _plan(self, first: int, last: int, files: list, out_dir: str) -> dict:
         """What the harness needs to run steps *first* to *last*: plain

@@ -25,6 +25,7 @@ from streamr.errors import UsageError
 from streamr.step import GENERIC_ARGS, INPUT, OUTPUT, SPARK_STEP_TYPES
 
 __all__ = [
+    "step_groups",
     "check_can_submit",
     "executor_env_conf",
     "interpolate",
@@ -49,6 +50,20 @@ _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file
 def is_spark_step(desc: dict) -> bool:
     """Does the step description *desc* run through ``spark-submit``?"""
     return desc.get("type") in SPARK_STEP_TYPES
+
+
+def step_groups(steps: list) -> list:
+    """``(first, last)`` step numbers of each run of consecutive streaming
+    steps in *steps* (descriptions), which the harness runs as one Spark
+    program, and of each Spark step alone."""
+    groups: list = []
+    for num, desc in enumerate(steps):
+        alone = is_spark_step(desc)
+        if groups and not alone and not groups[-1][2]:
+            groups[-1][1] = num
+        else:
+            groups.append([num, num, alone])
+    return [(first, last) for first, last, _ in groups]
 
 
 def uses_python(desc: dict) -> bool:
