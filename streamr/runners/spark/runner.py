@@ -161,7 +161,28 @@ class SparkMRJobRunner(LocalRunner):
             "sort_values": bool(self._job_settings.get("sort_values")),
             "steps": steps, "first_step": first, "last_step": last,
             "inputs": [list(pair) for pair in files], "output_dir": out_dir,
+            # the job's files travel through Spark, not by their paths here
+            "bundle": os.path.basename(self._bundle()), "bundle_path": self._bundle(),
         }
+
+    def _bundle(self) -> str:
+        """A tar of the job's script (``script/``) and its working-directory
+        entries (``wd/NAME``), made once per run, for the harness to hand
+        to Spark: executors unpack it on their own disk, so no node needs
+        this machine's paths. Named after the run, so that runs sharing
+        one Spark session never mix their files."""
+        import tarfile
+
+        path = os.path.join(self._tmp_dir(), "streamr-job-%s.tar" % self._job_key)
+        if not os.path.exists(path):
+            partial = path + ".partial"
+            with tarfile.open(partial, "w", dereference=True) as tar:
+                tar.add(os.path.abspath(self._script),
+                        "script/" + os.path.basename(self._script))
+                for _, source, name in self._working_dir.entries():
+                    tar.add(os.path.abspath(source), "wd/" + name)
+            os.replace(partial, path)
+        return path
 
     def _run_streaming(self, first: int, last: int, files: list, out_dir: str) -> list:
         plan = self._plan(first, last, files, out_dir)
