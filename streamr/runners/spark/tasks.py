@@ -126,7 +126,8 @@ def _local_root() -> str:
     need share no disk."""
     from pyspark import SparkFiles
 
-    root = os.path.join(SparkFiles.getRootDirectory(), "streamr-tasks")
+    # on a cluster's executor this is its work directory, given relative
+    root = os.path.join(os.path.abspath(SparkFiles.getRootDirectory()), "streamr-tasks")
     os.makedirs(root, exist_ok=True)
     return root
 
