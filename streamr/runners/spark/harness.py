@@ -52,6 +52,7 @@ from streamr.runners.spark.tasks import (
     route_lines,
     run_map_partition,
     run_reduce_partition,
+    split_share,
     task_failure,
 )
 
@@ -114,7 +115,7 @@ class _Step:
                                       "mapreduce.input.fileinputformat.split.maxsize")
         target = 2 * self.plan["num_cores"]
         largest = int(max_split) if max_split else MAX_SPLIT
-        size = min(max(1, sum(sizes) // max(1, target)), largest)
+        size = split_share(sizes, target, largest)
         cuts = sorted(lines.mapPartitionsWithIndex(cut_part(size, largest)).collect())
         before = os.path.join(self.plan["tmp_dir"], "step-%d-output" % (self.num - 1))
         label = "output of step %d" % self.num

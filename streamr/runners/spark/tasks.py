@@ -29,8 +29,8 @@ from streamr.engine.sortedruns import RunWriter, read_index
 from streamr.runners.task_stderr import counters_from_stderr, skip_reports, task_end
 from streamr.runners.workdir import WorkingDir
 
-__all__ = ["CountersParam", "run_map_partition", "run_reduce_partition",
-           "task_failure"]
+__all__ = ["CountersParam", "cut_part", "key_records", "route_lines", "run_map_partition",
+           "run_reduce_partition", "split_share", "task_failure"]
 
 #: what a failed task's error message starts with; the rest is JSON
 #: (reason, details, step_num, num_steps) that the driver reads back out of
@@ -336,6 +336,14 @@ def run_reduce_partition(plan: dict, step_num: int, spec: dict, counters):
 
 
 # --- handing a step's output to the next step's map tasks ------------------------------
+
+
+def split_share(sizes: list, target: int, largest: int) -> int:
+    """The bytes each split of whole lines takes when a step's output of
+    parts of *sizes* is cut for about *target* map tasks, none over
+    *largest*: the share :func:`~streamr.engine.splits.plan_splits` takes
+    (rounded down, as for splits that end where lines end)."""
+    return min(max(1, sum(sizes) // max(1, target)), largest)
 
 
 def cut_part(size: int, largest: int):
