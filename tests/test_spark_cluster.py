@@ -31,7 +31,7 @@ def cluster(tmp_path_factory):
 #: what the driver itself writes in its temporary directory for a run
 #: through spark-submit; anything else there would be a task's
 DRIVER_FILES = re.compile(r"(plan|result)-\d+\.json|streamr\.zip|log4j2\.properties"
-                          r"|streamr-job-.*\.tar|archives")
+                          r"|streamr-job-.*\.bundle|archives")
 
 
 def test_a_two_step_job_on_a_standalone_cluster(cluster, tmp_path):

@@ -25,6 +25,7 @@ and of a cluster on one machine).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -41,7 +42,7 @@ from streamr.engine.splits import (
     pack_splits,
     plan_splits,
 )
-from streamr.errors import StepFailedException
+from streamr.errors import StepFailedException, UsageError
 from streamr.inputs import compression_of
 from streamr.runners.local import INDEX_SAMPLES, SAMPLE_BUDGET, SPILL_BYTES, SPILL_BYTES_PROPERTY
 from streamr.runners.spark.submit import FAILURE_MARKER
@@ -167,6 +168,11 @@ class _Step:
         if handed is None:
             tasks = self._map_tasks(self._map_groups(files))
             source = self.sc.parallelize(range(len(tasks)), max(1, len(tasks)))
+        elif handed[1] is None:
+            # read by Hadoop's input format: each of its splits is a map task
+            lines, _, labels = handed
+            tasks = self._map_tasks([[Split(label, 0, 0, False, label)] for label in labels])
+            source = lines.mapPartitionsWithIndex(_numbered)
         else:
             groups, owners = self._handed_groups(*handed)
             tasks = self._map_tasks(groups)
@@ -228,6 +234,67 @@ def _is_output(record) -> bool:
     return not isinstance(record, dict)
 
 
+def _numbered(index: int, lines):
+    for num, line in enumerate(lines):
+        yield (index, 0, num), line
+
+
+def _with_newline(line: bytes) -> bytes:
+    return line + b"\n"
+
+
+def _hadoop_input(spark_context, uris: list) -> tuple:
+    """The plan's ``input_uris`` read by Spark's own Hadoop filesystems
+    and ``TextInputFormat`` (``hdfs://``, ``s3a://``...): each URI (a file,
+    a directory of files, or a glob) is expanded by Hadoop, and each file
+    read in Hadoop's splits. ``(lines, None, labels)``: the lines (UTF-8,
+    as the JVM decoded and encoded them, with ``\n`` put back), one
+    partition per split, and the URI of each split's file."""
+    rdds, labels = [], []
+    for uri in uris:
+        with _said_in_one_line("cannot read input %s" % uri):
+            _read_hadoop_uri(spark_context, uri, rdds, labels)
+    return spark_context.union(rdds), None, labels
+
+
+@contextlib.contextmanager
+def _said_in_one_line(what: str):
+    """A failure of Spark's Hadoop filesystem (a Java exception through
+    Py4J: no such scheme, a name node that does not answer, an output that
+    exists) as a :class:`UsageError` of one line: *what*, and the Java
+    exception's own first line."""
+    try:
+        yield
+    except Exception as exc:
+        java = getattr(exc, "java_exception", None)
+        if java is None:
+            raise
+        cause = java
+        while cause.getCause() is not None:
+            cause = cause.getCause()
+        text = (str(cause.toString()) or str(java.toString())).splitlines()[0]
+        raise UsageError("%s: %s" % (what, text)) from None
+
+
+def _read_hadoop_uri(spark_context, uri: str, rdds: list, labels: list) -> None:
+    """Add an RDD of each file *uri* names to *rdds*, and its splits'
+    labels to *labels*."""
+    jvm = spark_context._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    fs = path.getFileSystem(spark_context._jsc.hadoopConfiguration())
+    found = []
+    for status in fs.globStatus(path) or []:
+        inside = fs.listStatus(status.getPath()) if status.isDirectory() else [status]
+        found += [item.getPath().toString() for item in inside if item.isFile()
+                  and not item.getPath().getName().startswith(("_", "."))]
+    if not found:
+        raise UsageError("input path %s matched no files" % uri)
+    for name in sorted(found):
+        rdd = spark_context.textFile(name, use_unicode=False).map(_with_newline)
+        rdds.append(rdd)
+        labels += [name] * rdd.getNumPartitions()
+
+
 def _first(key: tuple) -> int:
     return key[0]
 
@@ -262,7 +329,8 @@ def _write_output(plan: dict, lines, num_parts: int, label: str) -> list:
     the tasks made."""
     uri = plan.get("output_uri")
     if uri:
-        lines.map(_without_newline).saveAsTextFile(uri)
+        with _said_in_one_line("cannot write output %s" % uri):
+            lines.map(_without_newline).saveAsTextFile(uri)
         return [(uri.rstrip("/") + "/part-%05d" % num, label) for num in range(num_parts)]
     out_dir = plan["output_dir"]
     os.makedirs(out_dir, exist_ok=True)
@@ -293,7 +361,8 @@ def run_plan(plan: dict, spark_context, progress=None) -> dict:
     shows its progress. Between steps, output stays in Spark; only the
     last step's is written."""
     _ship_bundle(plan, spark_context)
-    handed = None
+    handed = _hadoop_input(spark_context, plan["input_uris"]) if plan.get("input_uris") \
+        else None
     files = [tuple(pair) for pair in plan["inputs"]]
     counters, reports, cached = {}, [], []
     first, last = plan["first_step"], plan["last_step"]
