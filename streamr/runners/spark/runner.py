@@ -16,6 +16,7 @@ the last step's part files are published by the shared runner code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -236,7 +237,9 @@ class SparkMRJobRunner(LocalRunner):
                 return StepProgress(step_num, len(self._steps), has_reducer)
 
             try:
-                result = run_plan(plan, self._session().sparkContext, progress)
+                session = self._session()
+                with _plain_interrupts():
+                    result = run_plan(plan, session.sparkContext, progress)
             finally:
                 end_progress()  # a failure's message starts on a line of its own
         else:
@@ -342,6 +345,36 @@ class SparkMRJobRunner(LocalRunner):
         if session is not None:
             self._own_session = None
             session.stop()
+
+
+@contextlib.contextmanager
+def _plain_interrupts():
+    """Ctrl-C as a plain ``KeyboardInterrupt`` while the harness runs.
+
+    pyspark's own SIGINT handler calls into the JVM from inside the
+    signal handler, over the connection the interrupted call is using,
+    and py4j prints the resulting tracebacks; the harness cancels Spark's
+    jobs itself once the interrupt has unwound. py4j also logs the call
+    it lost through the root logger: with no handler there, Python would
+    print it, so a handler that drops it is there meanwhile."""
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    root = logging.getLogger()
+    quiet = logging.NullHandler() if not root.handlers else None
+    if main:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if quiet is not None:
+        root.addHandler(quiet)
+    try:
+        yield
+    finally:
+        if quiet is not None:
+            root.removeHandler(quiet)
+        if main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _with_retries(master: str, attempts: int) -> str:
