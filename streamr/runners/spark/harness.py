@@ -353,6 +353,23 @@ def _ship_bundle(plan: dict, spark_context) -> None:
         spark_context.addFile(plan["bundle_path"])
 
 
+#: seconds to wait for cancelled Spark jobs to end before going on
+CANCEL_SECONDS = 10.0
+
+
+def _cancel(spark_context) -> None:
+    """Cancel every Spark job, and wait (a little) until none is running:
+    a session stopped while its jobs are still ending makes the JVM print
+    stack traces of its own."""
+    import time
+
+    spark_context.cancelAllJobs()
+    deadline = time.monotonic() + CANCEL_SECONDS
+    tracker = spark_context.statusTracker()
+    while tracker.getActiveJobsIds() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def run_plan(plan: dict, spark_context, progress=None) -> dict:
     """Run the streaming steps *plan* names (``first_step`` to
     ``last_step``) on *spark_context*. Returns the counters of each step,
@@ -380,7 +397,7 @@ def run_plan(plan: dict, spark_context, progress=None) -> dict:
         outputs = _write_output(plan, handed[0], len(handed[1]),
                                 "output of step %d" % (last + 1))
     except KeyboardInterrupt:
-        spark_context.cancelAllJobs()
+        _cancel(spark_context)
         raise
     finally:
         for rdd in cached:
