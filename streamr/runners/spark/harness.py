@@ -11,16 +11,21 @@ Each step is two Spark jobs, planned the way the local runner plans
 (:mod:`streamr.runners.local`), so the part files are the same bytes:
 
 1. map tasks, one per partition, over the splits the local runner would
-   cut (same number, same byte ranges); each writes sorted runs and
-   returns their indexes;
+   cut (same number, same byte ranges); each partition's output is its
+   task's sorted runs, kept by Spark, headed by their indexes, which alone
+   go to the driver to choose the key ranges;
 2. reduce tasks: the runs' records go through Spark's shuffle, range
    partitioned on the key ranges the local runner would choose from the
    same indexes, sorted on key and then on where each record stood in the
    runs, so each reduce task sees the order a merge of the runs gives.
 
-Map tasks and the reduce task's runs are files in the plan's temporary
-directory, so every worker must see that directory (true of local masters
-and of a cluster on one machine).
+Nothing crosses a filesystem between nodes: the job's files come as one
+bundle Spark ships (the plan's ``bundle``), tasks work on their executor's
+disk, a step's output is handed to the next step's map tasks inside Spark
+(cut as the local runner would cut those part files), and the last step's
+output comes to the driver (``output_dir``) or is written by Spark's Hadoop
+output (``output_uri``). Inputs are the driver's files as planned
+(``inputs``) or URIs read by Spark's Hadoop input (``input_uris``).
 """
 
 from __future__ import annotations
@@ -420,6 +425,11 @@ def main(argv: list | None = None) -> int:
     spark = SparkSession.builder.appName(plan.get("app_name") or "streamr").getOrCreate()
     try:
         result = run_plan(plan, spark.sparkContext)
+    except UsageError as exc:  # an input or output Spark cannot use
+        sys.stderr.write(FAILURE_MARKER + json.dumps({
+            "reason": str(exc), "step_num": plan["first_step"],
+            "num_steps": plan["num_steps"]}) + "\n")
+        return 1
     except StepFailedException as exc:
         if exc.details:
             sys.stderr.write(exc.details.rstrip("\n") + "\n")

@@ -10,8 +10,11 @@ Steps that are Spark programs themselves (``SparkStep``, ``SparkJarStep``,
 ``SparkScriptStep``) are submitted as they are, on the same master, the
 way the local runner submits them (:mod:`streamr.runners.spark.steps`).
 
-Input files are found and fetched (S3, stdin) as the local runner does;
-the last step's part files are published by the shared runner code.
+Input files are found and fetched (S3, stdin) as the local runner does,
+and the last step's part files published by the shared runner code,
+unless they are on a filesystem only Spark's Hadoop code can use
+(``hdfs://``, ``s3a://``, ``s3://`` with a cluster master): then the
+harness reads or writes them through Spark.
 """
 
 from __future__ import annotations
