@@ -252,11 +252,16 @@ def test_inputs_and_output_through_sparks_hadoop_filesystem(spark, tmp_path):
         if name.startswith("part-"))
     assert result["counters"][0] == {}  # MRWordSum counts nothing; the step ran once
     assert not (tmp_path / "unused").exists()
-    # an output that exists is refused in one line, as Hadoop refuses it
-    with pytest.raises(UsageError, match=r"^cannot write output file://.*hadoop-out: "
-                                         r"\S*FileAlreadyExistsException") as error:
+    # an output that exists is refused in one line, before any work
+    plan["input_uris"] = ["file://%s/none-such" % tmp_path]
+    with pytest.raises(UsageError, match=r"^output directory file://.*hadoop-out already"
+                                         r" exists") as error:
         run_plan(plan, spark.sparkContext)
     assert "\n" not in str(error.value)
+    # and an input that matches nothing
+    plan["output_uri"] += "-2"
+    with pytest.raises(UsageError, match=r"^input path file://\S+/none-such matched no"):
+        run_plan(plan, spark.sparkContext)
 
 
 def test_an_input_spark_cannot_read_is_one_line(spark, tmp_path):

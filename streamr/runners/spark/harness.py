@@ -177,6 +177,8 @@ class _Step:
             # read by Hadoop's input format: each of its splits is a map task
             lines, _, labels = handed
             tasks = self._map_tasks([[Split(label, 0, 0, False, label)] for label in labels])
+            for task, label in zip(tasks, labels):
+                task["where"] = label  # Hadoop's byte ranges are not known here
             source = lines.mapPartitionsWithIndex(_numbered)
         else:
             groups, owners = self._handed_groups(*handed)
@@ -351,6 +353,17 @@ def _write_output(plan: dict, lines, num_parts: int, label: str) -> list:
     return [(path, label) for path in paths]
 
 
+def _check_output_uri(spark_context, uri: str) -> None:
+    """Refuse, before any work, an ``output_uri`` that exists (Hadoop's
+    output would refuse it only once every step had run)."""
+    with _said_in_one_line("cannot write output %s" % uri):
+        path = spark_context._jvm.org.apache.hadoop.fs.Path(uri)
+        exists = path.getFileSystem(spark_context._jsc.hadoopConfiguration()).exists(path)
+    if exists:
+        raise UsageError("output directory %s already exists; remove it or choose another"
+                         % uri)
+
+
 def _ship_bundle(plan: dict, spark_context) -> None:
     """Hand the job's files (the plan's ``bundle_path``, a tar the runner
     made) to Spark, which copies them to every executor."""
@@ -382,6 +395,8 @@ def run_plan(plan: dict, spark_context, progress=None) -> dict:
     *progress* (``(step_num, has_reducer) -> StepProgress``), each step
     shows its progress. Between steps, output stays in Spark; only the
     last step's is written."""
+    if plan.get("output_uri"):
+        _check_output_uri(spark_context, plan["output_uri"])
     _ship_bundle(plan, spark_context)
     handed = _hadoop_input(spark_context, plan["input_uris"]) if plan.get("input_uris") \
         else None
