@@ -211,3 +211,27 @@ def test_streaming_steps_refuse_cluster_deploy_mode():
     assert proc.stderr.decode().strip().splitlines()[-1].endswith(
         "spark_deploy_mode cluster runs only Spark steps; a job with streaming steps needs"
         " client (the default)")
+
+
+def test_which_paths_spark_reads_and_writes_itself(tmp_path):
+    # hdfs:// and s3a:// always; s3:// only on a cluster (EMR's own s3://):
+    # with a local master this machine reads S3 as -r local does
+    from tests.jobs.mr_local_jobs import MRWordSum
+
+    def runner_for(master, *inputs):
+        return MRWordSum(["-r", "spark", "--no-conf", "--spark-master", master,
+                          *inputs]).make_runner()
+
+    with runner_for("local[2]", "s3://b/in") as local:
+        assert [local._through_spark(uri) for uri in
+                ("s3://b/k", "s3a://b/k", "hdfs://nn/x", "/x", "file:///x")] == [
+            False, True, True, False, False]
+        assert local._spark_input_uris() is None
+    with runner_for("spark://127.0.0.1:7077", "hdfs://nn/in", "s3://b/k", "x.txt") as cluster:
+        assert cluster._through_spark("s3://b/k")
+        # once one input is Spark's, all are, local ones as file:// URIs
+        assert cluster._spark_input_uris() == [
+            "hdfs://nn/in", "s3://b/k", "file://" + os.path.abspath("x.txt")]
+    with runner_for("local[2]", "hdfs://nn/in", "-") as both, pytest.raises(
+            UsageError, match="standard input cannot be read together"):
+        both._spark_input_uris()

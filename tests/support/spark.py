@@ -70,9 +70,14 @@ class StandaloneCluster:
         self.ui_port = free_port()
         self.url = "spark://127.0.0.1:%d" % self.port
         self.procs: list = []
+        # the worker's disk: nothing the driver writes is under here, and
+        # nothing of the worker's is under the driver's temporary directory
+        self.worker_dir = os.path.join(log_dir, "worker-work")
+        self.worker_local_dir = os.path.join(log_dir, "worker-local")
 
-    def _start(self, name: str, *args: str) -> None:
-        env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", SPARK_HOME=pyspark_dir())
+    def _start(self, name: str, *args: str, **more_env: str) -> None:
+        env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", SPARK_HOME=pyspark_dir(),
+                   **more_env)
         with open(os.path.join(self.log_dir, name + ".log"), "wb") as log:
             self.procs.append(subprocess.Popen(
                 [os.path.join(pyspark_dir(), "bin", "spark-class"), *args],
@@ -99,7 +104,8 @@ class StandaloneCluster:
                     "--port", str(self.port), "--webui-port", str(self.ui_port))
         self._start("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                     "--webui-port", str(free_port()), "--cores", "2", "--memory", "1g",
-                    self.url)
+                    "--work-dir", self.worker_dir, self.url,
+                    SPARK_LOCAL_DIRS=self.worker_local_dir)
         wait_for(self._worker_alive, what="the Spark worker to register with its master")
         return self
 

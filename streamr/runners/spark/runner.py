@@ -10,12 +10,16 @@ Steps that are Spark programs themselves (``SparkStep``, ``SparkJarStep``,
 ``SparkScriptStep``) are submitted as they are, on the same master, the
 way the local runner submits them (:mod:`streamr.runners.spark.steps`).
 
-Input files are found and fetched (S3, stdin) as the local runner does;
-the last step's part files are published by the shared runner code.
+Input files are found and fetched (S3, stdin) as the local runner does,
+and the last step's part files published by the shared runner code,
+unless they are on a filesystem only Spark's Hadoop code can use
+(``hdfs://``, ``s3a://``, ``s3://`` with a cluster master): then the
+harness reads or writes them through Spark.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -105,11 +109,21 @@ class SparkMRJobRunner(LocalRunner):
         self._plan_working_dir()
         tmp = self._tmp_dir()
         self._archive_cache = os.path.join(tmp, "archives")
-        self._check_output_dir()
+        groups = step_groups(self._steps)
+        streaming_ends = [self._steps[groups[end][0]].get("type") not in SPARK_STEP_TYPES
+                          for end in (0, -1)]
+        # Spark's own Hadoop filesystems read and write what this machine
+        # cannot (hdfs://, s3a://...), when the steps at that end are the
+        # harness's; other runs fetch and publish as -r local does
+        self._input_uris = self._spark_input_uris() if streaming_ends[0] else None
+        self._output_uri = (self.get_output_dir() if streaming_ends[1]
+                            and self._through_spark(self.get_output_dir()) else None)
+        if self._output_uri is None:
+            self._check_output_dir()
         staging = self._staging_dir()
         try:
-            files = self._input_files()
-            for first, last in step_groups(self._steps):
+            files = [] if self._input_uris else self._input_files()
+            for first, last in groups:
                 out_dir = staging if last == len(self._steps) - 1 else os.path.join(
                     tmp, "step-%d-output" % last)
                 os.makedirs(out_dir, exist_ok=True)
@@ -121,10 +135,34 @@ class SparkMRJobRunner(LocalRunner):
                     files = self._run_streaming(first, last, files, out_dir)
                 for step_num in range(first, last + 1):
                     self._check_failed_records(step_num)
-            self._publish_output(staging)
+            if self._output_uri is None:
+                self._publish_output(staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             self._stop_session()
+
+    def _through_spark(self, uri: str) -> bool:
+        """Whether *uri* is read or written by Spark's own Hadoop
+        filesystems: any scheme but ``file://`` and, with a local master,
+        ``s3://`` (which this machine reads with boto3 as ``-r local``
+        does; on a cluster, such as EMR's, Spark's ``s3://`` is used)."""
+        scheme = uri.split("://", 1)[0] if "://" in uri else ""
+        if scheme in ("", "file"):
+            return False
+        return scheme != "s3" or not self._master.startswith("local")
+
+    def _spark_input_uris(self) -> list | None:
+        """The inputs as URIs for Spark to read, when any of them is for
+        Spark's filesystems (then all go that way: local paths as
+        ``file://`` URIs, which a cluster's nodes must then all see)."""
+        paths = self._input_paths
+        if not any(self._through_spark(path) for path in paths):
+            return None
+        if "-" in paths:
+            raise UsageError("standard input cannot be read together with inputs that"
+                             " Spark reads (%s)" % next(p for p in paths if p != "-"))
+        return [path if "://" in path else "file://" + os.path.abspath(path)
+                for path in paths]
 
     def _plan(self, first: int, last: int, files: list, out_dir: str) -> dict:
         """What the harness needs to run steps *first* to *last*: plain
@@ -149,7 +187,32 @@ class SparkMRJobRunner(LocalRunner):
             "sort_values": bool(self._job_settings.get("sort_values")),
             "steps": steps, "first_step": first, "last_step": last,
             "inputs": [list(pair) for pair in files], "output_dir": out_dir,
+            "input_uris": getattr(self, "_input_uris", None) if first == 0 else None,
+            "output_uri": getattr(self, "_output_uri", None)
+            if last == len(self._steps) - 1 else None,
+            # the job's files travel through Spark, not by their paths here
+            "bundle": os.path.basename(self._bundle()), "bundle_path": self._bundle(),
         }
+
+    def _bundle(self) -> str:
+        """A tar file of the job's script (``script/``) and its
+        working-directory entries (``wd/NAME``), made once per run, for the
+        harness to hand to Spark: executors unpack it on their own disk, so
+        no node needs this machine's paths. Named after the run, so that
+        runs sharing one Spark session never mix their files, and not
+        ``.tar``, which Spark would unpack itself as well."""
+        import tarfile
+
+        path = os.path.join(self._tmp_dir(), "streamr-job-%s.bundle" % self._job_key)
+        if not os.path.exists(path):
+            partial = path + ".partial"
+            with tarfile.open(partial, "w", dereference=True) as tar:
+                tar.add(os.path.abspath(self._script),
+                        "script/" + os.path.basename(self._script))
+                for _, source, name in self._working_dir.entries():
+                    tar.add(os.path.abspath(source), "wd/" + name)
+            os.replace(partial, path)
+        return path
 
     def _run_streaming(self, first: int, last: int, files: list, out_dir: str) -> list:
         plan = self._plan(first, last, files, out_dir)
@@ -165,7 +228,9 @@ class SparkMRJobRunner(LocalRunner):
                 return StepProgress(step_num, len(self._steps), has_reducer)
 
             try:
-                result = run_plan(plan, self._session().sparkContext, progress)
+                session = self._session()
+                with _plain_interrupts():
+                    result = run_plan(plan, session.sparkContext, progress)
             finally:
                 end_progress()  # a failure's message starts on a line of its own
         else:
@@ -271,6 +336,36 @@ class SparkMRJobRunner(LocalRunner):
         if session is not None:
             self._own_session = None
             session.stop()
+
+
+@contextlib.contextmanager
+def _plain_interrupts():
+    """Ctrl-C as a plain ``KeyboardInterrupt`` while the harness runs.
+
+    pyspark's own SIGINT handler calls into the JVM from inside the
+    signal handler, over the connection the interrupted call is using,
+    and py4j prints the resulting tracebacks; the harness cancels Spark's
+    jobs itself once the interrupt has unwound. py4j also logs the call
+    it lost through the root logger: with no handler there, Python would
+    print it, so a handler that drops it is there meanwhile."""
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    root = logging.getLogger()
+    quiet = logging.NullHandler() if not root.handlers else None
+    if main:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if quiet is not None:
+        root.addHandler(quiet)
+    try:
+        yield
+    finally:
+        if quiet is not None:
+            root.removeHandler(quiet)
+        if main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _with_retries(master: str, attempts: int) -> str:

@@ -255,6 +255,29 @@ def _without_spark_frames(lines: list) -> list:
     return kept
 
 
+#: seconds spark-submit has to stop (its shutdown stops the Spark
+#: application: a cluster's executors, a local master's workers) before
+#: its process group is killed
+STOP_SECONDS = 30
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop *proc* and every process in its group: ``SIGTERM``, then
+    ``SIGKILL`` for what is still there after :data:`STOP_SECONDS`."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the whole group has ended
+        pass
+    proc.wait()
+
+
 def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
                      log_prefix: str = "spark-submit: ", step_num: int | None = None,
                      num_steps: int | None = None) -> None:
@@ -268,17 +291,18 @@ def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
     # workers must run the same Python as the driver unless told otherwise
     run_env.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
+        # a group of its own: spark-submit's JVM, the Python driver it
+        # starts and a local master's workers are stopped together
         proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, env=run_env)
+                                stderr=subprocess.STDOUT, env=run_env, start_new_session=True)
     except OSError as exc:
         raise UsageError("cannot run %s: %s (install Spark with: %s)"
                          % (argv[0], exc.strerror or exc, INSTALL_HINT)) from None
     output = _Output(proc.stdout, log_prefix)
     try:
         status = proc.wait()
-    except BaseException:
-        proc.terminate()
-        proc.wait()
+    except BaseException:  # Ctrl-C, or a signal that stops the run
+        _stop_group(proc)
         raise
     lines = output.join()
     if status == 0:
