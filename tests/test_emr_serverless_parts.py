@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from streamr.errors import UsageError
-from streamr.runners.emr_serverless.driver import resolve_sources
+from streamr.runners.emr_serverless.driver import job_file_sources, resolve_sources
 from streamr.runners.emr_serverless.job_run import SparkSubmit
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
 from tests.support.jobs import EXAMPLES
@@ -37,14 +37,18 @@ def test_job_run_without_parameters_sends_none():
         "sparkSubmit": {"entryPoint": "s3://b/x.py", "entryPointArguments": []}}
 
 
-def test_plan_sources_become_local_copies():
+def test_job_files_become_local_copies_and_inputs_stay_uris_for_spark():
     plan = {"script": "@0", "working_dir": [["file", "@1", "words.txt"]],
             "inputs": [["@2", "s3://in/a.txt"], ["@3", "<stdin>"]], "other": "@9"}
-    local = ["/w/0/job.py", "/w/1/words.txt", "/w/2/a.txt", "/w/3/stdin-1"]
-    resolved = resolve_sources(plan, local)
+    sources = ["s3://b/job.py", "s3://b/words.txt", "s3://in/a.txt", "s3://b/stdin-1"]
+    assert job_file_sources(plan) == [0, 1]  # only these are copied to the driver
+    local = {0: "/w/0/job.py", 1: "/w/1/words.txt"}
+    resolved = resolve_sources(plan, local, sources)
     assert resolved["script"] == "/w/0/job.py"
     assert resolved["working_dir"] == [["file", "/w/1/words.txt", "words.txt"]]
-    assert resolved["inputs"] == [["/w/2/a.txt", "s3://in/a.txt"], ["/w/3/stdin-1", "<stdin>"]]
+    # the executors read the inputs themselves, through Spark's Hadoop input
+    assert resolved["input_uris"] == ["s3://in/a.txt", "s3://b/stdin-1"]
+    assert resolved["inputs"] == []
     assert resolved["other"] == "@9"  # only the fields that name sources
     assert plan["script"] == "@0"  # the plan itself is left as it was
 

@@ -43,7 +43,7 @@ def hadoop(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    pytest.importorskip("mrjob", reason="mrjob 0.7.4 runs on Python 3.11 and older")
+    # only tests marked `mrjob` use this: mrjob 0.7.4 imports on Python 3.11 and older
     copy = streamr_copy(tmp_path_factory.mktemp("examples"))
     data = tmp_path_factory.mktemp("data")
     (data / "in1.txt").write_bytes(TEXT)

@@ -195,24 +195,12 @@ class SparkMRJobRunner(LocalRunner):
         }
 
     def _bundle(self) -> str:
-        """A tar file of the job's script (``script/``) and its
-        working-directory entries (``wd/NAME``), made once per run, for the
-        harness to hand to Spark: executors unpack it on their own disk, so
-        no node needs this machine's paths. Named after the run, so that
-        runs sharing one Spark session never mix their files, and not
-        ``.tar``, which Spark would unpack itself as well."""
-        import tarfile
+        """The job's files as a tar for Spark to ship
+        (:mod:`streamr.runners.spark.bundle`), made once per run."""
+        from streamr.runners.spark.bundle import bundle_name, make_bundle
 
-        path = os.path.join(self._tmp_dir(), "streamr-job-%s.bundle" % self._job_key)
-        if not os.path.exists(path):
-            partial = path + ".partial"
-            with tarfile.open(partial, "w", dereference=True) as tar:
-                tar.add(os.path.abspath(self._script),
-                        "script/" + os.path.basename(self._script))
-                for _, source, name in self._working_dir.entries():
-                    tar.add(os.path.abspath(source), "wd/" + name)
-            os.replace(partial, path)
-        return path
+        return make_bundle(os.path.join(self._tmp_dir(), bundle_name(self._job_key)),
+                           self._script, self._working_dir.entries())
 
     def _run_streaming(self, first: int, last: int, files: list, out_dir: str) -> list:
         plan = self._plan(first, last, files, out_dir)
