@@ -31,7 +31,7 @@ MARKER = "<!-- spark word count results -->"
 END_MARKER = "<!-- end of spark word count results -->"
 
 sys.path.insert(0, HERE)
-from run_benchmarks import make_text  # noqa: E402 - a sibling script, not a package
+from benchlib.data import make_text  # noqa: E402 - beside this script, not a package
 
 
 def run(runner: str, path: str, out: str) -> tuple:
