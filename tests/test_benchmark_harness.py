@@ -185,3 +185,16 @@ def _stopped_block(cost):
     block = report.Block("stopped", "Stopped", "command")
     block.run("mrjob -r local", cost)
     return block
+
+
+def test_a_script_block_is_written_between_its_markers_only(tmp_path):
+    page = tmp_path / "performance.md"
+    page.write_text("# P\n\nbefore\n<!-- a -->\nold\n<!-- end of a -->\nafter\n")
+    report.write_between(str(page), "<!-- a -->", "<!-- end of a -->", ["<!-- a -->", "new"])
+    assert page.read_text() == "# P\n\nbefore\n<!-- a -->\nnew\n\n<!-- end of a -->\nafter\n"
+    # a page without the markers gets them at its end, under the heading
+    other = tmp_path / "other.md"
+    other.write_text("# P\n")
+    report.write_between(str(other), "<!-- b -->", "<!-- end of b -->", ["<!-- b -->", "x"],
+                         heading="## B")
+    assert other.read_text() == "# P\n\n## B\n\n<!-- b -->\nx\n\n<!-- end of b -->\n"

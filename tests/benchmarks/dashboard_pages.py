@@ -29,6 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+from benchlib.report import write_between  # noqa: E402
+
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
 MARKER = "<!-- dashboard results -->"
 END_MARKER = "<!-- end of dashboard results -->"
@@ -112,16 +115,7 @@ def write_table(args, rows: list) -> None:
     for runs, window, found in rows:
         lines.append("| %d | %s | " % (runs, window)
                      + " | ".join("%.0f ms" % found[a] for a in ADDRESSES) + " |")
-    with open(PERFORMANCE_MD, encoding="utf_8") as handle:
-        text = handle.read()
-    if MARKER not in text:
-        text = text.rstrip("\n") + "\n\n## Dashboard\n\n" + MARKER + "\n" + END_MARKER + "\n"
-    # the block between the two markers is this benchmark's; the text around it is not
-    start = text.index(MARKER)
-    end = text.index(END_MARKER, start)
-    text = text[:start] + "\n".join(lines) + "\n\n" + text[end:]
-    with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(text)
+    write_between(PERFORMANCE_MD, MARKER, END_MARKER, lines, heading="## Dashboard")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ from io import BytesIO
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+from benchlib.report import write_between  # noqa: E402
+
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
 MARKER = "<!-- run history results -->"
 END_MARKER = "<!-- end of run history results -->"
@@ -112,16 +115,7 @@ def write_table(args, off: float, on: float, seconds: float) -> None:
         "| inline word count, history on (SQLite) | %.1f ms per run |" % on,
         "| %d processes saving to one database at once | %.0f saves/s, no record lost |"
         % (args.writers, saves / seconds)]
-    with open(PERFORMANCE_MD, encoding="utf_8") as handle:
-        text = handle.read()
-    if MARKER not in text:
-        text = text.rstrip("\n") + "\n\n## Run history\n\n" + MARKER + "\n" + END_MARKER + "\n"
-    # the block between the two markers is this benchmark's; the text around it is not
-    start = text.index(MARKER)
-    end = text.index(END_MARKER, start)
-    text = text[:start] + "\n".join(lines) + "\n\n" + text[end:]
-    with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(text)
+    write_between(PERFORMANCE_MD, MARKER, END_MARKER, lines, heading="## Run history")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from benchlib.data import make_small_files  # noqa: E402
+from benchlib.report import write_between  # noqa: E402
 
 WORD_COUNT = os.path.join(ROOT, "examples", "mr_word_freq_count.py")
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
@@ -87,14 +88,7 @@ def write_table(args, total: int, rows: list) -> None:
     for runner, seconds, packed in rows:
         lines.append("| word count, %d files of about %d bytes, -r %s | %.1f | %s |"
                      % (args.files, total // args.files, runner, seconds, packed))
-    with open(PERFORMANCE_MD, encoding="utf_8") as handle:
-        text = handle.read()
-    # the block between the two markers is this benchmark's; the text around it is not
-    start = text.index(MARKER)
-    end = text.index(END_MARKER, start)
-    text = text[:start] + "\n".join(lines) + "\n\n" + text[end:]
-    with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(text)
+    write_between(PERFORMANCE_MD, MARKER, END_MARKER, lines)
 
 
 if __name__ == "__main__":

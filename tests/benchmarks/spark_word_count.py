@@ -32,6 +32,7 @@ END_MARKER = "<!-- end of spark word count results -->"
 
 sys.path.insert(0, HERE)
 from benchlib.data import make_text  # noqa: E402 - beside this script, not a package
+from benchlib.report import write_between  # noqa: E402
 
 
 def run(runner: str, path: str, out: str) -> tuple:
@@ -98,14 +99,7 @@ def write_table(args, rows: list) -> None:
         "|-----|--------:|-----------------:|"]
     for what, seconds in rows:
         lines.append("| %s | %.1f | %.2fx |" % (what, seconds, seconds / local))
-    with open(PERFORMANCE_MD, encoding="utf_8") as handle:
-        text = handle.read()
-    # the block between the two markers is this benchmark's; the text around it is not
-    start = text.index(MARKER)
-    end = text.index(END_MARKER, start)
-    text = text[:start] + "\n".join(lines) + "\n\n" + text[end:]
-    with open(PERFORMANCE_MD, "w", encoding="utf_8") as handle:
-        handle.write(text)
+    write_between(PERFORMANCE_MD, MARKER, END_MARKER, lines)
 
 
 if __name__ == "__main__":

@@ -187,3 +187,21 @@ def write_blocks(path: str, blocks: list, facts: str) -> None:
     with open(path + ".tmp", "w", encoding="utf_8") as handle:
         handle.write(page)
     os.replace(path + ".tmp", path)
+
+
+def write_between(path: str, start: str, end: str, lines: list, heading: str = "") -> None:
+    """Put *lines* between the markers *start* and *end* of the page at
+    *path* (the text around them is not the benchmark's). A page without
+    them gets them at its end, under *heading* when given."""
+    with open(path, encoding="utf_8") as handle:
+        page = handle.read()
+    if start not in page:
+        page = page.rstrip("\n") + "\n\n" + (heading + "\n\n" if heading else "") \
+            + start + "\n" + end + "\n"
+    head, _, rest = page.partition(start)
+    _, found, tail = rest.partition(end)
+    if not found:
+        raise ValueError("%s has no end marker %s" % (path, end))
+    with open(path + ".tmp", "w", encoding="utf_8") as handle:
+        handle.write(head + "\n".join(lines) + "\n\n" + end + tail)
+    os.replace(path + ".tmp", path)
