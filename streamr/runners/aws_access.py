@@ -9,15 +9,19 @@ settled once per run.
 
 from __future__ import annotations
 
+from streamr.errors import UsageError
+
 __all__ = ["AWSAccess"]
 
 
 class AWSAccess:
     """Mixed into a runner (before :class:`~streamr.runners.base.MRJobRunner`):
-    ``connection`` is the run's AWS connection, and the runner's ``fs``
-    reaches S3 through it."""
+    ``connection`` is the run's AWS connection, the runner's ``fs``
+    reaches S3 through it, and ``cloud_tmp_dir`` is where the run keeps
+    its files on S3."""
 
     _connection = None
+    _cloud_tmp_dir = None
 
     @property
     def connection(self):
@@ -29,3 +33,21 @@ class AWSAccess:
 
     def _filesystem_connection(self):
         return self.connection
+
+    def cloud_tmp_dir(self) -> str:
+        """``cloud_tmp_dir``, else ``tmp/`` in streamr's bucket of the region
+        (found or made on first use). Ends with ``/``."""
+        if self._cloud_tmp_dir is None:
+            configured = self._opts.get("cloud_tmp_dir")
+            if configured:
+                if not configured.startswith(("s3://", "s3a://", "s3n://")):
+                    raise UsageError("cloud_tmp_dir must be an s3:// URI, not %r" % configured)
+                self._cloud_tmp_dir = configured.rstrip("/") + "/"
+            else:
+                s3 = self.fs.for_path("s3://x/")
+                self._cloud_tmp_dir = "s3://%s/tmp/" % s3.tmp_bucket(self.connection.region)
+        return self._cloud_tmp_dir
+
+    def _job_dir(self) -> str:
+        """The run's own directory under :meth:`cloud_tmp_dir`."""
+        return self.cloud_tmp_dir() + self._job_key + "/"

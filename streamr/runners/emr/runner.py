@@ -60,7 +60,6 @@ class EMRJobRunner(AWSAccess, MRJobRunner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clusters: EMRClusters | None = None
-        self._cloud_tmp_dir = None
         self._uploads = None
         self._final_output = None
         self._placement: Placement | None = None  # where the steps run, once chosen
@@ -79,23 +78,6 @@ class EMRJobRunner(AWSAccess, MRJobRunner):
         return self._placement.cluster_id if self._placement is not None else None
 
     # --- places on S3 ------------------------------------------------------------------
-
-    def cloud_tmp_dir(self) -> str:
-        """``cloud_tmp_dir``, else ``tmp/`` in streamr's bucket of the region
-        (found or made on first use). Ends with ``/``."""
-        if self._cloud_tmp_dir is None:
-            configured = self._opts.get("cloud_tmp_dir")
-            if configured:
-                if not configured.startswith(("s3://", "s3a://", "s3n://")):
-                    raise UsageError("cloud_tmp_dir must be an s3:// URI, not %r" % configured)
-                self._cloud_tmp_dir = configured.rstrip("/") + "/"
-            else:
-                s3 = self.fs.for_path("s3://x/")
-                self._cloud_tmp_dir = "s3://%s/tmp/" % s3.tmp_bucket(self.connection.region)
-        return self._cloud_tmp_dir
-
-    def _job_dir(self) -> str:
-        return self.cloud_tmp_dir() + self._job_key + "/"
 
     def _lock_dir(self) -> str:
         """Where this job keeps locks: ``locks/`` under ``cloud_tmp_dir``."""

@@ -67,7 +67,6 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._cloud_tmp_dir = None
         self._app: Application | None = None
         self._uploads: Uploads | None = None
         #: ids of the job runs this run started, in order
@@ -84,23 +83,6 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         return self._opts.get("check_cluster_every") or 0
 
     # --- places on S3 ------------------------------------------------------------------
-
-    def cloud_tmp_dir(self) -> str:
-        """``cloud_tmp_dir``, else ``tmp/`` in streamr's bucket of the region.
-        Ends with ``/``."""
-        if self._cloud_tmp_dir is None:
-            configured = self._opts.get("cloud_tmp_dir")
-            if configured:
-                if not configured.startswith(("s3://", "s3a://", "s3n://")):
-                    raise UsageError("cloud_tmp_dir must be an s3:// URI, not %r" % configured)
-                self._cloud_tmp_dir = configured.rstrip("/") + "/"
-            else:
-                s3 = self.fs.for_path("s3://x/")
-                self._cloud_tmp_dir = "s3://%s/tmp/" % s3.tmp_bucket(self.connection.region)
-        return self._cloud_tmp_dir
-
-    def _job_dir(self) -> str:
-        return self.cloud_tmp_dir() + self._job_key + "/"
 
     def log_uri(self) -> str:
         """Where job runs keep their logs: ``cloud_log_dir``, else ``logs/``
