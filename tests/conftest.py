@@ -44,6 +44,28 @@ def history_kept_in_test_dir(tmp_path_factory):
         os.environ[HISTORY_DB_ENV] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def temp_files_kept_in_test_dir(tmp_path_factory):
+    """Temporary files of the runs the tests make (a failed run keeps its
+    own, for debugging, as it does for a user) go under this test run's
+    directory, which pytest prunes, never straight into the system's: the
+    directory moves through ``TMPDIR``, so jobs started as subprocesses
+    inherit it."""
+    import os
+    import tempfile
+
+    path = tmp_path_factory.mktemp("tmp")
+    old_env, old_dir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = str(path)
+    tempfile.tempdir = str(path)
+    yield path
+    tempfile.tempdir = old_dir
+    if old_env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = old_env
+
+
 @pytest.fixture(scope="session")
 def run_script():
     """Run a Python script the way a user would from a shell, with this
