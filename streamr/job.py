@@ -400,7 +400,13 @@ class MRJob:
     @classmethod
     def mr_job_script(cls):
         """Path of the file that defines this job class, or ``None``."""
-        import inspect  # not at the top: tasks never need it, and it is slow to import
+        # the defining module's own file when it is a source file, as
+        # inspect.getsourcefile would say; inspect itself only for the rest
+        # (it is slow to import, and every task asks this)
+        path = getattr(sys.modules.get(cls.__module__), "__file__", None)
+        if path and path.endswith(".py") and os.path.exists(path):
+            return path
+        import inspect
 
         try:
             return inspect.getsourcefile(cls)

@@ -222,6 +222,26 @@ def test_several_reducers_get_disjoint_sorted_key_ranges(tmp_path):
     assert all_keys == sorted(all_keys)
 
 
+def test_small_map_output_gets_one_reduce_task_per_core(tmp_path):
+    path = tmp_path / "input.txt"
+    path.write_bytes(KEYED * 20)
+    out = tmp_path / "local-out"
+    same_as_inline(tmp_path, MRKeyValues, [path])
+    assert sorted(os.listdir(out)) == ["_SUCCESS", "part-00000", "part-00001"]
+
+
+def test_large_map_output_gets_two_reduce_tasks_per_core(tmp_path, monkeypatch):
+    import streamr.runners.local as local
+
+    monkeypatch.setattr(local, "ONE_WAVE_BYTES", 1)  # every map output counts as large
+    path = tmp_path / "input.txt"
+    path.write_bytes(KEYED * 20)
+    out = tmp_path / "local-out"
+    same_as_inline(tmp_path, MRKeyValues, [path])
+    assert sorted(os.listdir(out)) == [
+        "_SUCCESS", "part-00000", "part-00001", "part-00002", "part-00003"]
+
+
 def test_num_cores_1(tmp_path):
     path = tmp_path / "input.txt"
     path.write_bytes(TEXT)

@@ -4,6 +4,7 @@ stopping them all at once on failure or Ctrl-C."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import time
@@ -11,6 +12,10 @@ from typing import Callable
 
 __all__ = ["Task", "TaskPool"]
 
+#: longest wait between two progress reports while tasks run
+_PROGRESS_SECONDS = 0.1
+#: how often exits are looked for where a process cannot be waited on
+#: through a file descriptor (no ``os.pidfd_open``: before Linux 5.3, macOS)
 _POLL_SECONDS = 0.02
 
 
@@ -48,6 +53,49 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
+class _ExitWatch:
+    """Wakes when any running task's process exits: each process is
+    watched through a pidfd (readable once it has exited), so the next task
+    starts at once instead of at the next poll; where pidfds are missing it
+    sleeps a short poll interval instead."""
+
+    def __init__(self) -> None:
+        self._fds: dict = {}
+        self._poller = select.poll() if hasattr(os, "pidfd_open") else None
+
+    def add(self, proc: subprocess.Popen) -> None:
+        if self._poller is None:
+            return
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except OSError:  # refused (old kernel, seccomp): fall back to polling
+            self._poller = None
+            self.close()
+            return
+        self._fds[proc] = fd
+        self._poller.register(fd, select.POLLIN)
+
+    def discard(self, proc: subprocess.Popen) -> None:
+        fd = self._fds.pop(proc, None)
+        if fd is not None:
+            if self._poller is not None:
+                self._poller.unregister(fd)
+            os.close(fd)
+
+    def wait(self) -> bool:
+        """Until a watched process exits (then True), or the progress
+        interval passes (False; also False after a polling sleep, which
+        cannot tell)."""
+        if self._poller is None or not self._fds:
+            time.sleep(_POLL_SECONDS)
+            return False
+        return bool(self._poller.poll(_PROGRESS_SECONDS * 1000))
+
+    def close(self) -> None:
+        for proc in list(self._fds):
+            self.discard(proc)
+
+
 class TaskPool:
     """Run *tasks* with at most *width* at once. A task that exits non-zero
     is started again until it has had *max_attempts* (*on_retry* is told
@@ -68,15 +116,18 @@ class TaskPool:
     def run(self) -> Task | None:
         waiting = list(self.tasks)
         running: dict = {}
+        watch = _ExitWatch()
         try:
             while waiting or running:
                 while waiting and len(running) < self.width:
                     task = waiting.pop(0)
                     running[task] = self.launch(task)
+                    watch.add(running[task])
                 for task, proc in list(running.items()):
                     code = proc.poll()
                     if code is None:
                         continue
+                    watch.discard(proc)
                     del running[task]
                     task.returncode = code
                     if code == 0:
@@ -91,10 +142,13 @@ class TaskPool:
                         running.clear()
                         return task
                 self.progress()
-                if running:
-                    time.sleep(_POLL_SECONDS)
+                # a slot a task just left is filled at once; else sleep until an exit
+                if running and (len(running) >= self.width or not waiting):
+                    watch.wait()
         except BaseException:
             for proc in running.values():
                 _stop(proc)
             raise
+        finally:
+            watch.close()
         return None

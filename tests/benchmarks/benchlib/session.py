@@ -5,9 +5,12 @@ running them twice)."""
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import sys
+
+import streamr
 
 from .contenders import mrjob_python, mrjob_version_of
 from .measure import Measurement, measure
@@ -34,6 +37,7 @@ class Session:
         self._mrjob_python: str | None = None
         self._measured: dict = {}
         os.makedirs(work, exist_ok=True)
+        compile_bytecode()
 
     @property
     def mrjob(self) -> str:
@@ -82,3 +86,11 @@ class Session:
                 file=sys.stderr, flush=True)
             self._measured[key] = cost
         return self._measured[key]
+
+
+def compile_bytecode() -> None:
+    """Write streamr's bytecode (``__pycache__``), as installing a package
+    does. A checkout run with ``PYTHONDONTWRITEBYTECODE`` set would otherwise
+    compile every module from source in every task it starts, which no
+    installed streamr does (mrjob, installed by pip, has its bytecode)."""
+    compileall.compile_dir(os.path.dirname(os.path.abspath(streamr.__file__)), quiet=1)
