@@ -32,7 +32,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamr.conf_yaml import parse_conf_text, read_conf_text
 from streamr.errors import UsageError
 from streamr.mrjob_conf import translate_runner_sections, use_mrjob_conf
 from streamr.options import (
@@ -208,6 +207,10 @@ def _load(path: str, chain: list, missing: str, loaded: list, seen: set,
     if real in seen:
         log.debug("%s was read already; not reading it again", path)
         return
+    # YAML's parser is imported only when there is a file to read: a run
+    # without one (--no-conf, none found) starts sooner
+    from streamr.conf_yaml import parse_conf_text, read_conf_text
+
     text = read_conf_text(path, missing, report)
     data = None if text is None else parse_conf_text(path, text, report)
     if data is None:

@@ -17,7 +17,6 @@ form the caller used, so they compare equal to what was asked about.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import posixpath
 import re
@@ -241,6 +240,8 @@ class HdfsFilesystem(Filesystem):
         self._run("-rm", "-r", "-f", "-skipTrash", path)
 
     def checksum(self, path: str) -> str:
+        import hashlib  # here: it loads OpenSSL, which most runs never need
+
         digest = hashlib.md5(usedforsecurity=False)
         with self.open_read(path, decompress=False) as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):

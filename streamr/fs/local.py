@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import os
 import shutil
 import tempfile
@@ -40,6 +39,8 @@ def _umask() -> int:
 
 def file_md5(path: str) -> str:
     """MD5 hex digest of a local file's bytes."""
+    import hashlib  # here: it loads OpenSSL, which most runs never need
+
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(_BUFFER), b""):

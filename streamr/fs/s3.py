@@ -5,7 +5,6 @@ refusals turned into :class:`~streamr.errors.AWSError`."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from collections.abc import Iterator
 from typing import IO
@@ -30,6 +29,8 @@ def tmp_bucket_name(key_id: str, region: str) -> str:
     """The temporary bucket's name for the credentials with access key id
     *key_id* in *region*: the same for every job started with them there,
     and not guessable from outside."""
+    import hashlib  # here: it loads OpenSSL, which a run without S3 never needs
+
     digest = hashlib.sha256(("%s/%s" % (key_id, region)).encode("utf-8")).hexdigest()
     return TMP_BUCKET_PREFIX + digest[:16]
 #: metadata key holding the MD5 of objects streamr uploads
@@ -240,6 +241,8 @@ class S3Filesystem(Filesystem):
             etag = head.get("ETag", "").strip('"')
             if etag and "-" not in etag:  # single-part upload without encryption by KMS
                 return etag
+            import hashlib
+
             digest = hashlib.md5(usedforsecurity=False)
             with self._smart_open(path, "rb", False) as stream:
                 for block in iter(lambda: stream.read(_BUFFER), b""):

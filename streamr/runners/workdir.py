@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
-import zipfile
 
 from streamr.errors import UsageError
 
@@ -120,6 +118,9 @@ def _executable_copy(source: str, target: str) -> None:
 def unpack_archive(path: str, dest: str) -> None:
     """Unpack a tar (any compression), zip or jar at *path* into *dest*,
     refusing members that would land outside it."""
+    import tarfile  # here: most runs have no archive to unpack
+    import zipfile
+
     os.makedirs(dest, exist_ok=True)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
