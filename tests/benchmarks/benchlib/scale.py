@@ -27,6 +27,26 @@ def _per_mb_note(cost, size: float, spread: float) -> str:
         size, cost.wall / size, cost.cpu / size, spread)
 
 
+def _fixed_and_marginal(block: Block, walls: dict) -> None:
+    """A note splitting the wall times (*walls*: nominal MB -> (MB in,
+    seconds)) into a fixed part and a part per MB (least squares), and the
+    extra time per extra MB between consecutive sizes: what is start-up and
+    what grows with the input."""
+    if len(walls) < 2:
+        return
+    points = [walls[mb] for mb in sorted(walls)]
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    slope = (sum((x - mean_x) * (y - mean_y) for x, y in points)
+             / sum((x - mean_x) ** 2 for x, _ in points))
+    steps = ", ".join("%g to %g MB: %.4f s/MB" % (a, b, (walls[b][1] - walls[a][1])
+                                                  / (walls[b][0] - walls[a][0]))
+                      for a, b in zip(sorted(walls), sorted(walls)[1:]))
+    block.notes.append("Fitted over these sizes, a run takes about %.2f s plus %.4f s per MB. "
+                       "Extra time per extra MB between sizes: %s." % (
+                           mean_y - slope * mean_x, slope, steps))
+
+
 def _goals(block: Block, label: str, per_mb: dict, peaks: dict, spreads: dict) -> None:
     for mb in sorted(peaks):
         block.goal("%s, %g MB: peak memory of the process tree" % (label, mb), peaks[mb],
@@ -46,15 +66,17 @@ def scale(s: Session) -> Block:
                   "task, sampled every 50 ms) and the spread of the output over the reduce "
                   "tasks (part file sizes). Inputs past %d MB repeat the first %d MB of "
                   "generated text." % (data.TEXT_BLOCK_MB, data.TEXT_BLOCK_MB))
-    per_mb, peaks, spreads = {}, {}, {}
+    per_mb, peaks, spreads, walls = {}, {}, {}, {}
     for mb in s.sizes:
         cost, _, out_dir = local_word_count(s, mb)
         size = file_megabytes(text(s, mb))
         per_mb[mb] = cost.wall / size
+        walls[mb] = (size, cost.wall)
         peaks[mb] = cost.peak_rss
         spreads[mb] = spread_ratio(out_dir)
         block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
     _goals(block, "word count", per_mb, peaks, spreads)
+    _fixed_and_marginal(block, walls)
     return block
 
 
@@ -63,7 +85,7 @@ def distinct_keys(s: Session) -> Block:
                   "`tests/benchmarks/mr_distinct_keys.py`: every input line `key<TAB>1` "
                   "with a different key, summed per key, so every record is sorted, "
                   "merged and reduced.")
-    per_mb, peaks, spreads = {}, {}, {}
+    per_mb, peaks, spreads, walls = {}, {}, {}, {}
     for mb in s.distinct_sizes:
         path = data.make_distinct(s.path("distinct-%gmb.txt" % mb), mb)
         out_dir = s.output_dir("distinct-%g" % mb)
@@ -73,8 +95,10 @@ def distinct_keys(s: Session) -> Block:
                          s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
         size = file_megabytes(path)
         per_mb[mb] = cost.wall / size
+        walls[mb] = (size, cost.wall)
         peaks[mb] = cost.peak_rss
         spreads[mb] = spread_ratio(out_dir)
         block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
     _goals(block, "distinct keys", per_mb, peaks, spreads)
+    _fixed_and_marginal(block, walls)
     return block
