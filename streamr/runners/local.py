@@ -45,9 +45,6 @@ _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file
 SPILL_BYTES = 48 << 20
 #: jobconf property that overrides SPILL_BYTES (small values exercise spilling)
 SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
-#: map output (sorted runs, in bytes) below which a step whose job does not
-#: set the number of reduce tasks gets one per core instead of two
-ONE_WAVE_BYTES = 16 << 20
 #: most sorted runs a reduce task merges at once (``mapreduce.task.io.sort.factor``)
 MERGE_FACTOR = 64
 #: remote input files copied at once
@@ -158,8 +155,7 @@ class LocalRunner(MRJobRunner):
         step_dir = os.path.join(self._tmp_dir(), "step-%d" % step_num)
         reduces = jobconf_from_dict(jobconf, "mapreduce.job.reduces")
         # about two map tasks per core, and at most two reduce tasks per core
-        # (one when the map output is small) unless the job says how many
-        # (then exactly that many, as Hadoop)
+        # unless the job says how many (then exactly that many, as Hadoop)
         num_reducers = int(reduces) if reduces is not None else 2 * self._num_cores()
         has_reducer = "reducer" in desc and num_reducers > 0
         max_split = jobconf_from_dict(jobconf, "mapreduce.input.fileinputformat.split.maxsize")
@@ -209,10 +205,6 @@ class LocalRunner(MRJobRunner):
         for task in map_tasks:
             with open(os.path.join(task.dir, "runs.json")) as handle:
                 runs.extend(json.load(handle))
-        if reduces is None and sum(map(os.path.getsize, runs)) < ONE_WAVE_BYTES:
-            # little to reduce: a second wave of reduce tasks would cost more
-            # in start-up than it evens out
-            num_reducers = self._num_cores()
         keep = max(INDEX_SAMPLES, SAMPLE_BUDGET // max(len(runs), 1))
         samples = index_samples([_thin(read_index(run), keep) for run in runs])
         bounds = choose_boundaries(samples, num_reducers, exact=reduces is not None)
