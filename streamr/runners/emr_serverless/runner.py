@@ -9,7 +9,7 @@ so writes the bytes ``-r local`` writes. One run:
 1. Check the options (the execution role is required, and must be a role
    ARN) before any request.
 2. Upload what the job run needs to ``cloud_tmp_dir``, by content as the
-   EMR runner does (:mod:`streamr.runners.emr.uploads`): the job script,
+   EMR runner does (:mod:`streamr.runners.uploads`): the job script,
    streamr as a zip, the driver program
    (:mod:`~streamr.runners.emr_serverless.driver`), the working
    directory's files, local inputs, and the plan the harness follows.
@@ -38,13 +38,13 @@ from streamr.errors import StepFailedException, UsageError
 from streamr.fs.local import is_local_path
 from streamr.runners.aws_access import AWSAccess
 from streamr.runners.base import MRJobRunner
-from streamr.runners.emr.uploads import Uploads, pack_dir, pack_streamr
 from streamr.runners.emr_serverless.application import Application, find_or_create
 from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
 from streamr.runners.spark.steps import step_groups, step_spark_args
+from streamr.runners.uploads import Uploads, pack_dir, pack_streamr
 from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["EMRServerlessRunner"]
