@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import shutil
 
 from streamr.errors import StepFailedException, UsageError
@@ -43,7 +42,7 @@ from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
-from streamr.runners.spark.steps import step_groups, step_spark_args
+from streamr.runners.spark.steps import check_spark_steps, option_spark_args, step_groups
 from streamr.runners.uploads import Uploads, pack_dir, pack_streamr
 from streamr.step import SPARK_STEP_TYPES
 
@@ -104,9 +103,7 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         if not self._script:
             raise UsageError("the emr-serverless runner needs the job's script file")
         self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
-        for desc in self._steps:
-            if desc.get("type") in SPARK_STEP_TYPES:
-                step_spark_args(desc)  # a bad one fails before any request
+        check_spark_steps(self._steps)  # a bad step fails before any request
         role = self._opts.get("emr_serverless_role")
         if not role:
             raise UsageError("the emr-serverless runner needs emr_serverless_role: the ARN of"
@@ -249,7 +246,7 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
             entry_point=self._uploads.uri_for(_DRIVER),
             arguments=[plan_uri, result_uri, output_uri] + uris,
             py_files=[self._streamr_zip()], conf=self._spark_conf(),
-            spark_args=self._option_spark_args())
+            spark_args=option_spark_args(self._opts))
         self._uploads.upload()
         self.fs.put(plan_path, plan_uri)
         self._job_run(submit, first, last)
@@ -280,7 +277,7 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
             files=[entry for kind, entry in entries if kind == "file"],
             archives=[entry for kind, entry in entries if kind == "archive"],
             streamr_zip=self._streamr_zip(), jobconf=self._step_jobconf(desc))
-        submit.spark_args = self._option_spark_args() + submit.spark_args
+        submit.spark_args = option_spark_args(self._opts) + submit.spark_args
         self._uploads.upload()
         self._job_run(submit, step_num, step_num)
         self._step_counters(step_num)
@@ -288,11 +285,6 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
 
     def _streamr_zip(self) -> str:
         return self._uploads.uri_for(pack_streamr(self._tmp_dir()))
-
-    def _option_spark_args(self) -> list:
-        """The ``spark_args`` option, each value split as a shell splits it."""
-        return [word for value in self._opts.get("spark_args") or []
-                for word in shlex.split(value)]
 
     def _job_run(self, submit: SparkSubmit, first: int, last: int) -> None:
         """Run *submit* as a job run for steps *first* to *last*; raise

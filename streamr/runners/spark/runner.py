@@ -24,14 +24,18 @@ import json
 import logging
 import os
 import re
-import shlex
 import socket
 import sys
 
 import streamr
 from streamr.errors import UsageError
 from streamr.runners.local import LocalRunner
-from streamr.runners.spark.steps import step_groups, step_spark_args
+from streamr.runners.spark.steps import (
+    check_spark_steps,
+    option_spark_args,
+    step_groups,
+    submit_options,
+)
 from streamr.runners.spark.submit import (
     INSTALL_HINT,
     check_java,
@@ -63,9 +67,7 @@ class SparkMRJobRunner(LocalRunner):
         if not self._script:
             raise UsageError("the spark runner needs the job's script file")
         self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
-        for desc in self._steps:
-            if desc.get("type") in SPARK_STEP_TYPES:
-                step_spark_args(desc)  # a bad one fails before any work
+        check_spark_steps(self._steps)
         self._warn_about_task_failure_percent()
         if pyspark_home() is None:
             raise UsageError("the spark runner needs pyspark, which is not installed"
@@ -247,14 +249,8 @@ class SparkMRJobRunner(LocalRunner):
 
     # --- Spark itself --------------------------------------------------------------------
 
-    def _spark_args(self) -> list:
-        """The ``spark_args`` option, each value split like a shell splits
-        (``--spark-args='--executor-memory 2g'``, as mrjob takes it)."""
-        return [word for value in self._opts.get("spark_args") or []
-                for word in shlex.split(value)]
-
     def _submit_opts(self) -> dict:
-        return dict(self._opts, spark_master=self._master, spark_args=self._spark_args())
+        return submit_options(self._opts, spark_master=self._master)
 
     def _spark_conf(self) -> dict:
         """Spark properties every run sets: a failed task is retried as
@@ -311,7 +307,7 @@ class SparkMRJobRunner(LocalRunner):
         conf = dict(self._spark_conf())
         builder = SparkSession.builder.master(_with_retries(
             self._master, int(conf["spark.task.maxFailures"]))).appName(self._job_key)
-        conf.update(_conf_pairs(self._spark_args()))
+        conf.update(_conf_pairs(option_spark_args(self._opts)))
         conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
         for name, value in conf.items():
             builder = builder.config(name, value)
