@@ -42,6 +42,7 @@ from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
+from streamr.runners.spark.plan import HarnessPlanning
 from streamr.runners.spark.steps import check_spark_steps, option_spark_args, step_groups
 from streamr.runners.uploads import Uploads, pack_dir, pack_streamr
 from streamr.step import SPARK_STEP_TYPES
@@ -59,7 +60,7 @@ DEFAULT_CORES = 8
 _DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")
 
 
-class EMRServerlessRunner(AWSAccess, MRJobRunner):
+class EMRServerlessRunner(HarnessPlanning, AWSAccess, MRJobRunner):
     """Runs a job's steps on EMR Serverless. See the module docstring."""
 
     alias = "emr-serverless"
@@ -197,40 +198,11 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         return uris, {"script": SOURCE_PREFIX + "0", "working_dir": entries,
                       "inputs": named_inputs}
 
-    def _plan(self, first: int, last: int, fields: dict) -> dict:
-        """What the harness needs to run steps *first* to *last*, with
-        the places only the job run knows left for the driver to fill."""
-        from streamr.runners.spark.runner import WD_MARKER
-
-        steps = {}
-        for num in range(first, last + 1):
-            jobconf = self._step_jobconf(self._steps[num])
-            steps[str(num)] = {
-                "desc": self._steps[num], "jobconf": jobconf,
-                "env": {kind: self._hadoop_task_env(kind, 0, jobconf, working_dir=WD_MARKER)
-                        for kind in ("mapper", "reducer")},
-            }
-        plan = {
-            "app_name": self._job_key,
-            "python": list(self._opts.get("task_python_bin") or ["python3"]),
-            "task_args": self._task_args_base(), "setup": list(self._opts.get("setup") or []),
-            "cmdenv": dict(self._opts.get("cmdenv") or {}), "job_id": self._job_id,
-            "hadoop_version": self._opts.get("hadoop_version"), "wd_marker": WD_MARKER,
-            "tmp_dir": None, "output_dir": None, "num_cores": self._num_cores(),
-            "num_steps": len(self._steps),
-            "sort_values": bool(self._job_settings.get("sort_values")),
-            "steps": steps, "first_step": first, "last_step": last,
-        }
-        plan.update(fields)
-        return plan
-
     def _spark_conf(self) -> dict:
         """Spark properties of every job run: a failed task is retried as
         many times as Hadoop would, and the job's ``spark.*`` properties."""
         jobconf = self._step_jobconf()
-        attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
-                       int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
-        conf = {"spark.task.maxFailures": str(attempts)}
+        conf = {"spark.task.maxFailures": self._task_max_failures()}
         conf.update({k: str(v) for k, v in jobconf.items() if k.startswith("spark.")})
         return conf
 
@@ -239,7 +211,9 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         uris, fields = self._sources(inputs)
         plan_path = os.path.join(self._tmp_dir(), "plan-%d.json" % first)
         with open(plan_path, "w", encoding="utf_8") as handle:
-            json.dump(self._plan(first, last, fields), handle)
+            # the places only the job run knows are left for the driver to fill
+            json.dump(self._harness_plan(first, last, python=["python3"], tmp_dir=None,
+                                         output_dir=None, **fields), handle)
         plan_uri = self._job_dir() + "plan-%d.json" % first
         result_uri = self._job_dir() + "result-%d.json" % first
         submit = SparkSubmit(
