@@ -6,7 +6,7 @@
 
 It shows the history ``streamr runs`` reads, found the same way
 (``history_db`` or ``history_uri`` from the config files or the same
-switches a job takes; :mod:`streamr.cli.runs`). It serves on 127.0.0.1
+switches a job takes; :mod:`streamr.cli.history_store`). It serves on 127.0.0.1
 unless asked otherwise, since the pages show command lines, paths and user
 names: binding to another address takes ``--host`` and draws a warning.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from streamr.cli.runs import _history, _store_switches
+from streamr.cli.history_store import history_store_switches, open_named_history
 from streamr.errors import UsageError
 from streamr.history.dashboard.listing import DEFAULT_DAYS
 
@@ -47,7 +47,7 @@ def _store_text(history) -> str:
                    " run's own page shows any run")
 @click.option("--refresh", type=click.FloatRange(0.5, 3600), default=5.0, show_default=True,
               metavar="SECONDS", help="seconds between the pages' refreshes")
-@_store_switches
+@history_store_switches
 @click.pass_context
 def dashboard(ctx: click.Context, port: int, host: str, days: float, refresh: float,
               conf_paths: tuple, no_conf: bool, **kwargs: Any) -> None:
@@ -58,7 +58,7 @@ def dashboard(ctx: click.Context, port: int, host: str, days: float, refresh: fl
     from streamr.history.dashboard.listing import Window
     from streamr.history.dashboard.server import DashboardServer, is_loopback, serve
 
-    history = _history(ctx, kwargs, conf_paths, no_conf)
+    history = open_named_history(ctx, kwargs, conf_paths, no_conf)
     try:
         server = DashboardServer(history, host=host, port=port, store_text=_store_text(history),
                                  refresh=refresh, window=Window(days=days or None))

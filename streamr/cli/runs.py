@@ -22,25 +22,12 @@ from typing import Any
 
 import click
 
-from streamr.cli.switches import (
-    conf_paths_from,
-    conf_switches,
-    table_option_values,
-    table_options,
-)
+from streamr.cli.history_store import history_store_switches, open_named_history
+from streamr.cli.switches import conf_paths_from, table_option_values
 from streamr.errors import UsageError
 from streamr.history.record import STATES
-from streamr.options import OPTIONS
 
 __all__ = ["parse_since", "runs"]
-
-#: the options that say where the history is and how to reach it
-_STORE_OPTIONS = [opt for opt in OPTIONS
-                  if opt.name in ("history_db", "history_uri", "history_lost_after")
-                  or opt.topic == "aws" and "local" in opt.runners]
-
-#: runner sections of the config files looked at for the history's place, in order
-_CONF_RUNNERS = ("local", "inline", "emr")
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -59,38 +46,6 @@ def parse_since(text: str, what: str = "--since", now: float | None = None) -> f
     except ValueError:
         raise UsageError("%s takes an age such as 2h or 3d, or a date such as 2026-11-01,"
                          " not %r" % (what, text)) from None
-
-
-def _history(ctx: click.Context, kwargs: dict, conf_paths: tuple, no_conf: bool):
-    """The history the config files and switches name."""
-    from streamr.conf import load_runner_options, merge_runner_options
-    from streamr.errors import OptionValueError
-    from streamr.history.reading import open_history
-    from streamr.options import options_for_runner
-
-    given = dict((ctx.obj or {}).get("store") or {})
-    given.update(table_option_values(ctx, kwargs))
-    paths = conf_paths_from(conf_paths, no_conf)
-    if paths is None and (ctx.obj or {}).get("conf") is not None:
-        paths = ctx.obj["conf"]
-    chosen = None
-    for alias in _CONF_RUNNERS:
-        try:
-            values = merge_runner_options(alias, load_runner_options(alias, paths), {}, given,
-                                          accepted=options_for_runner(alias)).values
-        except OptionValueError as exc:
-            raise UsageError(str(exc)) from None
-        chosen = chosen or values
-        if values.get("history_uri") or values.get("history_db"):
-            chosen = values
-            break
-    return open_history(history_db=chosen.get("history_db"),
-                        history_uri=chosen.get("history_uri"),
-                        lost_after=chosen.get("history_lost_after"), aws_options=chosen)
-
-
-def _store_switches(command):
-    return conf_switches(table_options(_STORE_OPTIONS)(command))
 
 
 # --- how values read ------------------------------------------------------------------
@@ -140,7 +95,7 @@ def _as_json(record) -> dict:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="at most this many runs, newest first")
 @click.option("--json", "as_json", is_flag=True, help="one JSON list of records, for scripts")
-@_store_switches
+@history_store_switches
 @click.pass_context
 def runs(ctx: click.Context, states: tuple, job: str | None, runner: str | None,
          since: str | None, limit: int, as_json: bool, conf_paths: tuple, no_conf: bool,
@@ -153,7 +108,7 @@ def runs(ctx: click.Context, states: tuple, job: str | None, runner: str | None,
         ctx.obj = {"store": table_option_values(ctx, kwargs),
                    "conf": conf_paths_from(conf_paths, no_conf)}
         return
-    history = _history(ctx, kwargs, conf_paths, no_conf)
+    history = open_named_history(ctx, kwargs, conf_paths, no_conf)
     found = history.list_runs(state=states or None, job=job, runner=runner,
                               since=parse_since(since) if since else None, limit=limit)
     if as_json:
@@ -186,12 +141,12 @@ def _the_run(history, run_id: str):
 @runs.command("show")
 @click.argument("run_id", metavar="RUN_ID")
 @click.option("--json", "as_json", is_flag=True, help="the record as JSON")
-@_store_switches
+@history_store_switches
 @click.pass_context
 def show(ctx: click.Context, run_id: str, as_json: bool, conf_paths: tuple, no_conf: bool,
          **kwargs: Any) -> None:
     """Everything recorded about run RUN_ID, the cause of a failure in full."""
-    record = _the_run(_history(ctx, kwargs, conf_paths, no_conf), run_id)
+    record = _the_run(open_named_history(ctx, kwargs, conf_paths, no_conf), run_id)
     if as_json:
         click.echo(json.dumps(_as_json(record), indent=2, sort_keys=True))
         return
@@ -235,7 +190,7 @@ def show(ctx: click.Context, run_id: str, as_json: bool, conf_paths: tuple, no_c
 
 @runs.command("rerun")
 @click.argument("run_id", metavar="RUN_ID")
-@_store_switches
+@history_store_switches
 @click.pass_context
 def rerun(ctx: click.Context, run_id: str, conf_paths: tuple, no_conf: bool,
           **kwargs: Any) -> None:
@@ -243,7 +198,7 @@ def rerun(ctx: click.Context, run_id: str, conf_paths: tuple, no_conf: bool,
     line, from the same directory (so relative paths and config files are
     the same), with its output and exit status. A command line that had
     secret values cannot be repeated: they were never recorded."""
-    record = _the_run(_history(ctx, kwargs, conf_paths, no_conf), run_id)
+    record = _the_run(open_named_history(ctx, kwargs, conf_paths, no_conf), run_id)
     masked = list(record.extra.get("masked") or [])
     if masked:
         raise UsageError("run %s was given secret values (%s), which the history does not"
@@ -269,11 +224,11 @@ def rerun(ctx: click.Context, run_id: str, conf_paths: tuple, no_conf: bool,
 @runs.command("prune")
 @click.option("--older-than", "older_than", required=True, metavar="AGE|DATE",
               help="forget runs started before then: 30d, 12h, or a date")
-@_store_switches
+@history_store_switches
 @click.pass_context
 def prune(ctx: click.Context, older_than: str, conf_paths: tuple, no_conf: bool,
           **kwargs: Any) -> None:
     """Forget runs started before --older-than that are no longer active."""
     before = parse_since(older_than, "--older-than")
-    removed = _history(ctx, kwargs, conf_paths, no_conf).prune(before=before)
+    removed = open_named_history(ctx, kwargs, conf_paths, no_conf).prune(before=before)
     click.echo("removed %d run(s) started before %s" % (removed, _when(before)), err=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from streamr.errors import UsageError
 from streamr.runners.emr.cluster import EMRClusters
-from streamr.runners.emr.uploads import Uploads
+from streamr.runners.uploads import Uploads
 
 __all__ = ["ClusterStarter"]
 
@@ -30,7 +30,7 @@ class ClusterStarter:
     """Builds, checks and sends RunJobFlow requests for one run. *log_uri*
     is where a new cluster keeps its logs, *lock_dir* where the run keeps
     its locks (a pooled cluster is tagged with it), *uploads_dir* where
-    :class:`~streamr.runners.emr.uploads.Uploads` puts the run's files
+    :class:`~streamr.runners.uploads.Uploads` puts the run's files
     (scripts there are uploaded after the checks, so they need not exist
     yet). After :meth:`request` for a pooled cluster, :attr:`pool_hash`
     is the hash of its set-up."""

@@ -43,8 +43,8 @@ from streamr.runners.emr.pooled_cluster import PooledCluster
 from streamr.runners.emr.request import check_cluster_options
 from streamr.runners.emr.spark_steps import check_runs_spark, with_spark_application
 from streamr.runners.emr.step_plan import StepPlanner
-from streamr.runners.emr.uploads import Uploads
 from streamr.runners.emr.watch import StepWatcher
+from streamr.runners.uploads import Uploads
 from streamr.step import SPARK_STEP_TYPES, StepFailedException
 
 __all__ = ["EMRJobRunner"]

@@ -22,7 +22,6 @@ import logging
 
 from streamr.option_type import looks_secret
 from streamr.runners.emr.steps import StreamingPlan
-from streamr.runners.emr.uploads import STREAMR_ZIP
 from streamr.runners.spark.steps import (
     executor_env_conf,
     spark_step_app,
@@ -30,6 +29,7 @@ from streamr.runners.spark.steps import (
     submit_options,
     uses_python,
 )
+from streamr.runners.uploads import STREAMR_ZIP
 
 __all__ = ["SPARK_APPLICATION", "check_runs_spark", "spark_step", "with_spark_application"]
 

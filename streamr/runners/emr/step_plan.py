@@ -4,7 +4,7 @@
 entries of RunJobFlow / AddJobFlowSteps: it finds the first step's inputs
 (uploading local ones), decides what every streaming task needs in its
 working directory (uploaded by content through
-:class:`~streamr.runners.emr.uploads.Uploads`), and chains each step's
+:class:`~streamr.runners.uploads.Uploads`), and chains each step's
 output into the next one's input. The shapes of the entries themselves are
 :mod:`streamr.runners.emr.steps`.
 
@@ -37,7 +37,7 @@ from streamr.runners.emr.steps import (
     step_request,
     streaming_step,
 )
-from streamr.runners.emr.uploads import STREAMR_ZIP, Uploads, pack_dir, pack_streamr
+from streamr.runners.uploads import STREAMR_ZIP, Uploads, pack_dir, pack_streamr
 from streamr.step import SPARK_STEP_TYPES
 
 __all__ = [

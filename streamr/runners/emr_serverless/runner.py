@@ -9,7 +9,7 @@ so writes the bytes ``-r local`` writes. One run:
 1. Check the options (the execution role is required, and must be a role
    ARN) before any request.
 2. Upload what the job run needs to ``cloud_tmp_dir``, by content as the
-   EMR runner does (:mod:`streamr.runners.emr.uploads`): the job script,
+   EMR runner does (:mod:`streamr.runners.uploads`): the job script,
    streamr as a zip, the driver program
    (:mod:`~streamr.runners.emr_serverless.driver`), the working
    directory's files, local inputs, and the plan the harness follows.
@@ -31,20 +31,20 @@ import json
 import logging
 import os
 import re
-import shlex
 import shutil
 
 from streamr.errors import StepFailedException, UsageError
 from streamr.fs.local import is_local_path
 from streamr.runners.aws_access import AWSAccess
 from streamr.runners.base import MRJobRunner
-from streamr.runners.emr.uploads import Uploads, pack_dir, pack_streamr
 from streamr.runners.emr_serverless.application import Application, find_or_create
 from streamr.runners.emr_serverless.driver import SOURCE_PREFIX
 from streamr.runners.emr_serverless.job_run import JobRun, SparkSubmit
 from streamr.runners.emr_serverless.logs import JobRunLogs
 from streamr.runners.emr_serverless.spark_steps import spark_step_submit
-from streamr.runners.spark.steps import step_groups, step_spark_args
+from streamr.runners.spark.plan import HarnessPlanning
+from streamr.runners.spark.steps import check_spark_steps, option_spark_args, step_groups
+from streamr.runners.uploads import Uploads, pack_dir, pack_streamr
 from streamr.step import SPARK_STEP_TYPES
 
 __all__ = ["EMRServerlessRunner"]
@@ -60,7 +60,7 @@ DEFAULT_CORES = 8
 _DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")
 
 
-class EMRServerlessRunner(AWSAccess, MRJobRunner):
+class EMRServerlessRunner(HarnessPlanning, AWSAccess, MRJobRunner):
     """Runs a job's steps on EMR Serverless. See the module docstring."""
 
     alias = "emr-serverless"
@@ -104,9 +104,7 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         if not self._script:
             raise UsageError("the emr-serverless runner needs the job's script file")
         self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
-        for desc in self._steps:
-            if desc.get("type") in SPARK_STEP_TYPES:
-                step_spark_args(desc)  # a bad one fails before any request
+        check_spark_steps(self._steps)  # a bad step fails before any request
         role = self._opts.get("emr_serverless_role")
         if not role:
             raise UsageError("the emr-serverless runner needs emr_serverless_role: the ARN of"
@@ -200,40 +198,11 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         return uris, {"script": SOURCE_PREFIX + "0", "working_dir": entries,
                       "inputs": named_inputs}
 
-    def _plan(self, first: int, last: int, fields: dict) -> dict:
-        """What the harness needs to run steps *first* to *last*, with
-        the places only the job run knows left for the driver to fill."""
-        from streamr.runners.spark.runner import WD_MARKER
-
-        steps = {}
-        for num in range(first, last + 1):
-            jobconf = self._step_jobconf(self._steps[num])
-            steps[str(num)] = {
-                "desc": self._steps[num], "jobconf": jobconf,
-                "env": {kind: self._hadoop_task_env(kind, 0, jobconf, working_dir=WD_MARKER)
-                        for kind in ("mapper", "reducer")},
-            }
-        plan = {
-            "app_name": self._job_key,
-            "python": list(self._opts.get("task_python_bin") or ["python3"]),
-            "task_args": self._task_args_base(), "setup": list(self._opts.get("setup") or []),
-            "cmdenv": dict(self._opts.get("cmdenv") or {}), "job_id": self._job_id,
-            "hadoop_version": self._opts.get("hadoop_version"), "wd_marker": WD_MARKER,
-            "tmp_dir": None, "output_dir": None, "num_cores": self._num_cores(),
-            "num_steps": len(self._steps),
-            "sort_values": bool(self._job_settings.get("sort_values")),
-            "steps": steps, "first_step": first, "last_step": last,
-        }
-        plan.update(fields)
-        return plan
-
     def _spark_conf(self) -> dict:
         """Spark properties of every job run: a failed task is retried as
         many times as Hadoop would, and the job's ``spark.*`` properties."""
         jobconf = self._step_jobconf()
-        attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
-                       int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
-        conf = {"spark.task.maxFailures": str(attempts)}
+        conf = {"spark.task.maxFailures": self._task_max_failures()}
         conf.update({k: str(v) for k, v in jobconf.items() if k.startswith("spark.")})
         return conf
 
@@ -242,14 +211,16 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
         uris, fields = self._sources(inputs)
         plan_path = os.path.join(self._tmp_dir(), "plan-%d.json" % first)
         with open(plan_path, "w", encoding="utf_8") as handle:
-            json.dump(self._plan(first, last, fields), handle)
+            # the places only the job run knows are left for the driver to fill
+            json.dump(self._harness_plan(first, last, python=["python3"], tmp_dir=None,
+                                         output_dir=None, **fields), handle)
         plan_uri = self._job_dir() + "plan-%d.json" % first
         result_uri = self._job_dir() + "result-%d.json" % first
         submit = SparkSubmit(
             entry_point=self._uploads.uri_for(_DRIVER),
             arguments=[plan_uri, result_uri, output_uri] + uris,
             py_files=[self._streamr_zip()], conf=self._spark_conf(),
-            spark_args=self._option_spark_args())
+            spark_args=option_spark_args(self._opts))
         self._uploads.upload()
         self.fs.put(plan_path, plan_uri)
         self._job_run(submit, first, last)
@@ -280,7 +251,7 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
             files=[entry for kind, entry in entries if kind == "file"],
             archives=[entry for kind, entry in entries if kind == "archive"],
             streamr_zip=self._streamr_zip(), jobconf=self._step_jobconf(desc))
-        submit.spark_args = self._option_spark_args() + submit.spark_args
+        submit.spark_args = option_spark_args(self._opts) + submit.spark_args
         self._uploads.upload()
         self._job_run(submit, step_num, step_num)
         self._step_counters(step_num)
@@ -288,11 +259,6 @@ class EMRServerlessRunner(AWSAccess, MRJobRunner):
 
     def _streamr_zip(self) -> str:
         return self._uploads.uri_for(pack_streamr(self._tmp_dir()))
-
-    def _option_spark_args(self) -> list:
-        """The ``spark_args`` option, each value split as a shell splits it."""
-        return [word for value in self._opts.get("spark_args") or []
-                for word in shlex.split(value)]
 
     def _job_run(self, submit: SparkSubmit, first: int, last: int) -> None:
         """Run *submit* as a job run for steps *first* to *last*; raise

@@ -32,13 +32,13 @@ from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
 from streamr.runners.base import MRJobRunner
 from streamr.runners.emr.step_plan import StepPlanner
-from streamr.runners.emr.uploads import Uploads
 from streamr.runners.hadoop.client import JobClient, JobRun, sibling_program
 from streamr.runners.hadoop.diagnose import probable_cause
 from streamr.runners.hadoop.find import find_hadoop_bin, find_streaming_jar
 from streamr.runners.hadoop.spark import run_spark_step, spark_submit_for_yarn
 from streamr.runners.progress import StepProgress
 from streamr.runners.streaming_args import jar_args, streaming_args
+from streamr.runners.uploads import Uploads
 from streamr.step import SPARK_STEP_TYPES, StepFailedException
 
 __all__ = ["HadoopJobRunner"]

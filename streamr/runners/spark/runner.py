@@ -24,14 +24,19 @@ import json
 import logging
 import os
 import re
-import shlex
 import socket
 import sys
 
 import streamr
 from streamr.errors import UsageError
 from streamr.runners.local import LocalRunner
-from streamr.runners.spark.steps import step_groups, step_spark_args
+from streamr.runners.spark.plan import HarnessPlanning
+from streamr.runners.spark.steps import (
+    check_spark_steps,
+    option_spark_args,
+    step_groups,
+    submit_options,
+)
 from streamr.runners.spark.submit import (
     INSTALL_HINT,
     check_java,
@@ -46,15 +51,12 @@ __all__ = ["SparkMRJobRunner"]
 
 log = logging.getLogger(__name__)
 
-#: what stands for a task's working directory in the environment the
-#: runner makes once per step; the harness puts each task's own in its place
-WD_MARKER = "@@STREAMR_TASK_WD@@"
 #: seconds to wait for a standalone master to accept a connection
 MASTER_CONNECT_SECONDS = 5.0
 _HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.py")
 
 
-class SparkMRJobRunner(LocalRunner):
+class SparkMRJobRunner(HarnessPlanning, LocalRunner):
     """Runs the job's steps on Spark. See the module docstring."""
 
     alias = "spark"
@@ -63,9 +65,7 @@ class SparkMRJobRunner(LocalRunner):
         if not self._script:
             raise UsageError("the spark runner needs the job's script file")
         self._check_step_types(("streaming",) + SPARK_STEP_TYPES, hint="-r emr")
-        for desc in self._steps:
-            if desc.get("type") in SPARK_STEP_TYPES:
-                step_spark_args(desc)  # a bad one fails before any work
+        check_spark_steps(self._steps)
         self._warn_about_task_failure_percent()
         if pyspark_home() is None:
             raise UsageError("the spark runner needs pyspark, which is not installed"
@@ -165,34 +165,19 @@ class SparkMRJobRunner(LocalRunner):
                 for path in paths]
 
     def _plan(self, first: int, last: int, files: list, out_dir: str) -> dict:
-        """What the harness needs to run steps *first* to *last*: plain
-        values only, so it can be written out for ``spark-submit``."""
-        steps: dict = {}
-        for num in range(first, last + 1):
-            jobconf = self._step_jobconf(self._steps[num])
-            steps[num] = {
-                "desc": self._steps[num], "jobconf": jobconf,
-                "env": {kind: self._hadoop_task_env(kind, 0, jobconf, working_dir=WD_MARKER)
-                        for kind in ("mapper", "reducer")},
-            }
-        return {
-            "app_name": self._job_key, "script": os.path.abspath(self._script),
-            "python": list(self._opts.get("task_python_bin") or [sys.executable]),
-            "task_args": self._task_args_base(), "setup": list(self._opts.get("setup") or []),
-            "cmdenv": dict(self._opts.get("cmdenv") or {}), "job_id": self._job_id,
-            "hadoop_version": self._opts.get("hadoop_version"), "wd_marker": WD_MARKER,
-            "working_dir": [list(entry) for entry in self._working_dir.entries()],
-            "tmp_dir": self._tmp_dir(), "num_cores": self._num_cores(),
-            "num_steps": len(self._steps),
-            "sort_values": bool(self._job_settings.get("sort_values")),
-            "steps": steps, "first_step": first, "last_step": last,
-            "inputs": [list(pair) for pair in files], "output_dir": out_dir,
-            "input_uris": getattr(self, "_input_uris", None) if first == 0 else None,
-            "output_uri": getattr(self, "_output_uri", None)
-            if last == len(self._steps) - 1 else None,
+        """What the harness needs to run steps *first* to *last*
+        (:mod:`streamr.runners.spark.plan`), reading *files* or the input
+        URIs and writing into *out_dir* or the output URI."""
+        return self._harness_plan(
+            first, last, python=[sys.executable], script=os.path.abspath(self._script),
+            working_dir=[list(entry) for entry in self._working_dir.entries()],
+            tmp_dir=self._tmp_dir(), inputs=[list(pair) for pair in files],
+            output_dir=out_dir,
+            input_uris=getattr(self, "_input_uris", None) if first == 0 else None,
+            output_uri=(getattr(self, "_output_uri", None)
+                        if last == len(self._steps) - 1 else None),
             # the job's files travel through Spark, not by their paths here
-            "bundle": os.path.basename(self._bundle()), "bundle_path": self._bundle(),
-        }
+            bundle=os.path.basename(self._bundle()), bundle_path=self._bundle())
 
     def _bundle(self) -> str:
         """The job's files as a tar for Spark to ship
@@ -247,26 +232,18 @@ class SparkMRJobRunner(LocalRunner):
 
     # --- Spark itself --------------------------------------------------------------------
 
-    def _spark_args(self) -> list:
-        """The ``spark_args`` option, each value split like a shell splits
-        (``--spark-args='--executor-memory 2g'``, as mrjob takes it)."""
-        return [word for value in self._opts.get("spark_args") or []
-                for word in shlex.split(value)]
-
     def _submit_opts(self) -> dict:
-        return dict(self._opts, spark_master=self._master, spark_args=self._spark_args())
+        return submit_options(self._opts, spark_master=self._master)
 
     def _spark_conf(self) -> dict:
         """Spark properties every run sets: a failed task is retried as
         many times as Hadoop would (``mapreduce.*.maxattempts``), and the
         driver logs only what the user should see (see :meth:`_log_config`)."""
         jobconf = self._step_jobconf()
-        attempts = max(int(jobconf.get("mapreduce.map.maxattempts") or 1),
-                       int(jobconf.get("mapreduce.reduce.maxattempts") or 1))
         java_options = " ".join(filter(None, [
             "-Dlog4j2.configurationFile=file:" + self._log_config(),
             jobconf.get("spark.driver.extraJavaOptions")]))
-        return {"spark.task.maxFailures": str(attempts),
+        return {"spark.task.maxFailures": self._task_max_failures(),
                 "spark.ui.showConsoleProgress": "false",
                 "spark.driver.extraJavaOptions": java_options}
 
@@ -311,7 +288,7 @@ class SparkMRJobRunner(LocalRunner):
         conf = dict(self._spark_conf())
         builder = SparkSession.builder.master(_with_retries(
             self._master, int(conf["spark.task.maxFailures"]))).appName(self._job_key)
-        conf.update(_conf_pairs(self._spark_args()))
+        conf.update(_conf_pairs(option_spark_args(self._opts)))
         conf.update({k: v for k, v in self._step_jobconf().items() if k.startswith("spark.")})
         for name, value in conf.items():
             builder = builder.config(name, value)

@@ -27,10 +27,12 @@ from streamr.step import GENERIC_ARGS, INPUT, OUTPUT, SPARK_STEP_TYPES
 __all__ = [
     "step_groups",
     "check_can_submit",
+    "check_spark_steps",
     "executor_env_conf",
     "interpolate",
     "is_spark_step",
     "move_parts",
+    "option_spark_args",
     "shipped_files",
     "spark_step_app",
     "step_spark_args",
@@ -131,13 +133,25 @@ def step_spark_args(desc: dict) -> list:
     return list(spark_args)
 
 
+def check_spark_steps(steps: list) -> None:
+    """Check every Spark step's own ``spark_args`` (see
+    :func:`step_spark_args`), so a bad one fails before any work starts."""
+    for desc in steps:
+        if desc.get("type") in SPARK_STEP_TYPES:
+            step_spark_args(desc)
+
+
+def option_spark_args(opts: dict) -> list:
+    """The ``spark_args`` option as words: each value split as a shell
+    splits it (``--spark-args='--executor-memory 2g'``, as mrjob takes it)."""
+    return [word for value in opts.get("spark_args") or [] for word in shlex.split(value)]
+
+
 def submit_options(opts: dict, **overrides) -> dict:
     """*opts* as :func:`~streamr.runners.spark.submit.spark_submit_argv`
-    takes them: each ``spark_args`` value split as a shell splits it
-    (``--spark-args='--executor-memory 2g'``, as mrjob takes it, and as the
-    Spark runner reads it), then *overrides*."""
-    words = [word for value in opts.get("spark_args") or [] for word in shlex.split(value)]
-    return dict(opts, spark_args=words, **overrides)
+    takes them: ``spark_args`` as :func:`option_spark_args` gives them,
+    then *overrides*."""
+    return dict(opts, spark_args=option_spark_args(opts), **overrides)
 
 
 def executor_env_conf(cmdenv: dict | None) -> dict:

@@ -1,4 +1,4 @@
-"""Uploading a job's files for EMR: by content, once, packed repeatably."""
+"""Uploading a job's files for a cluster: by content, once, packed repeatably."""
 
 import io
 import os
@@ -6,7 +6,7 @@ import tarfile
 import zipfile
 
 from streamr.fs.composite import make_filesystem
-from streamr.runners.emr.uploads import Uploads, file_md5, pack_dir, pack_streamr
+from streamr.runners.uploads import Uploads, file_md5, pack_dir, pack_streamr
 
 
 def test_streamr_zip_is_the_same_bytes_each_time(tmp_path):

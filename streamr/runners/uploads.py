@@ -1,6 +1,7 @@
-"""Getting a job's local files to S3, where cluster nodes fetch them.
+"""Getting a job's local files to the cluster's filesystem (S3 for EMR and
+EMR Serverless, HDFS for Hadoop), where its nodes fetch them.
 
-Files are stored by content: ``<cloud_tmp_dir>files/<md5>/<name>``. A file
+Files are stored by content: ``<tmp dir>files/<md5>/<name>``. A file
 already there (uploaded by an earlier run, or by another job using the
 same file) is not uploaded again, and a cluster that keeps a bootstrap
 file's URI always finds the same bytes at it. Directories (``DIRS``) go up
@@ -92,8 +93,8 @@ def pack_dir(source: str, dest: str) -> str:
 
 @dataclass
 class Uploads:
-    """Local files this run sends to S3, by content, under *files_dir*
-    (an ``s3://`` directory)."""
+    """Local files this run sends to the cluster's filesystem *fs*, by
+    content, under *files_dir* (an ``s3://`` or ``hdfs://`` directory)."""
 
     fs: object
     files_dir: str
