@@ -38,6 +38,7 @@ __all__ = [
     "COMPRESSED_SUFFIXES",
     "compression_of",
     "corrupt_input_error",
+    "expand_input_files",
     "expand_input_paths",
     "is_compressed",
     "local_copy_of",
@@ -57,19 +58,26 @@ def expand_input_paths(paths: list, fs, check: bool = True, today=None,
     count from), a glob becomes its sorted matches, a directory every
     non-hidden file under it. With *check*, a path that stands for nothing
     raises :class:`UsageError` naming it (and the dates tried)."""
+    return [path for path, _ in expand_input_files(paths, fs, check, today, date_format)]
+
+
+def expand_input_files(paths: list, fs, check: bool = True, today=None,
+                       date_format: str | None = None) -> list:
+    """:func:`expand_input_paths` as ``(path, bytes)`` pairs, the sizes as
+    the listing gave them (no request per file); ``-`` has ``None``."""
     from streamr.date_aliases import DEFAULT_DATE_FORMAT, expand_date_aliases, parse_as_of
 
     today = today or parse_as_of(None)
     result = []
     for path in paths:
         if path == "-":
-            result.append(path)
+            result.append((path, None))
             continue
         found = []
         missing_dates = []
         dated = expand_date_aliases(path, today, date_format or DEFAULT_DATE_FORMAT)
         for item in dated:
-            files = fs.files(item.path)
+            files = fs.files_with_sizes(item.path)
             if not files and item.dates:
                 missing_dates.append(item)
             found.extend(files)
@@ -81,7 +89,7 @@ def expand_input_paths(paths: list, fs, check: bool = True, today=None,
         for item in missing_dates:
             log.warning("no input for %s (%s) of %s", item.path,
                         ", ".join(str(d) for d in item.dates), path)
-        for file_path in found:
+        for file_path, _ in found:
             if "://" not in file_path and not os.access(file_path, os.R_OK):
                 raise UsageError("input file %s is not readable" % file_path)
         result.extend(found)

@@ -106,6 +106,9 @@ def test_mrjob_examples_give_local_runners_output(hadoop, examples, tmp_path, na
     (record,) = open_history(history_db=str(db)).list_runs()
     assert record.runner == "hadoop" and record.state == "succeeded"
     assert [step.state for step in record.steps] == ["succeeded"] * len(record.steps)
+    assert record.input_count == 2
+    assert record.input_bytes == sum(os.path.getsize(data / name) for name in ("in1.txt",
+                                                                                "in2.txt"))
 
 
 @pytest.mark.mrjob

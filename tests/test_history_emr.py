@@ -85,6 +85,8 @@ def test_an_emr_run_records_its_cluster_logs_and_steps(sim, tmp_path):
     [record] = open_history(history_db=str(db)).list_runs()
     cluster_id = the_cluster(sim)
     assert record.runner == "emr" and record.state == "succeeded"
+    # the sizes come from the S3 listing of the input directory
+    assert record.input_count == 1 and record.input_bytes == len(WORDS)
     assert record.cluster_id == cluster_id
     assert record.log_uri.startswith("s3://")
     [step] = record.steps

@@ -33,7 +33,7 @@ from streamr.engine.properties import (
 )
 from streamr.errors import StepFailedException, UsageError
 from streamr.fs.local import is_local_path, local_path
-from streamr.inputs import expand_input_paths
+from streamr.inputs import expand_input_files
 from streamr.options import OPTIONS, OptionValueError, option, options_for_runner
 from streamr.runners.description import JobDescription
 from streamr.runners.staging import OutputClaim
@@ -458,15 +458,20 @@ class MRJobRunner:
         raise NotImplementedError
 
     def _expanded_inputs(self) -> list:
-        paths = expand_input_paths(self._input_paths, self.fs,
+        found = expand_input_files(self._input_paths, self.fs,
                                    check=self._opts["check_input_paths"],
                                    today=parse_as_of(self._opts.get("as_of")),
                                    date_format=self._opts.get("date_format"))
-        if self._recorder is not None:
-            from streamr.runners.recording import input_sizes
+        self._record_inputs(found)
+        return [path for path, _ in found]
 
-            self._recorder.update(input_count=len(paths), input_bytes=input_sizes(paths, self.fs))
-        return paths
+    def _record_inputs(self, found: list) -> None:
+        """Tell the run history what the run reads: *found* is ``(path,
+        bytes)`` per input file, as :func:`~streamr.inputs.expand_input_files`
+        gives them (stdin counts as a file of unknown size)."""
+        if self._recorder is not None:
+            self._recorder.update(input_count=len(found), input_bytes=sum(
+                size for _, size in found if size is not None))
 
     def _record_step(self, num: int, *, ended: bool = False) -> None:
         """Tell the run history that step *num* started (or ended well)."""

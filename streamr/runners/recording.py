@@ -22,7 +22,7 @@ from streamr.history.command_line import mask_argv
 from streamr.history.record import RunRecord, StepRecord
 from streamr.history.recorder import RERUN_OF_ENV, Recorder
 
-__all__ = ["end_of_run", "input_sizes", "start_recording"]
+__all__ = ["end_of_run", "start_recording"]
 
 
 def _user() -> str:
@@ -77,17 +77,3 @@ def end_of_run(exc: BaseException, runner) -> tuple:
 
         return "failed", "%s%s" % (user_traceback(exc), failure)
     return "failed", "%s: %s" % (type(exc).__name__, exc)
-
-
-def input_sizes(paths: list, fs) -> int | None:
-    """Bytes in the input files *paths* (stdin counts as none), or ``None``
-    when a size cannot be had: the record must not stop the run."""
-    total = 0
-    try:
-        for path in paths:
-            if path == "-":
-                continue
-            total += os.path.getsize(path) if os.path.exists(path) else fs.size(path)
-    except Exception:
-        return None
-    return total

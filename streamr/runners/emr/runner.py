@@ -172,6 +172,7 @@ class EMRJobRunner(AWSAccess, MRJobRunner):
         self._uploads = Uploads(self.fs, self.cloud_tmp_dir() + "files")
         planner = self._planner()
         steps = planner.requests(planner.inputs())
+        self._record_inputs(planner.input_files)
         self._placement = self._choose_placement()
         cluster_id = self._opts.get("cluster_id")
         if cluster_id and any(d.get("type") in SPARK_STEP_TYPES for d in self._steps):

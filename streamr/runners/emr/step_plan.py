@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from streamr.date_aliases import expand_date_aliases, parse_as_of
 from streamr.errors import UsageError
 from streamr.fs.local import is_local_path
-from streamr.inputs import expand_input_paths
+from streamr.inputs import expand_input_files
 from streamr.option_type import looks_secret
 from streamr.runners.emr.cluster import ACTIVE_STATES
 from streamr.runners.emr.spark_steps import spark_step
@@ -138,6 +138,9 @@ class StepPlanner:
         self.spool_stdin = spool_stdin
         self.job_dir = job_dir
         self.final_output = final_output
+        #: ``(path, bytes)`` of every input file :meth:`inputs` found (stdin
+        #: as the file it was spooled to), for the run history
+        self.input_files: list = []
 
     # --- the first step's inputs -------------------------------------------------------
 
@@ -153,14 +156,18 @@ class StepPlanner:
         files: list = []  # every input file, for a manifest
         for num, path in enumerate(self.input_paths):
             if path == "-":
-                uri = self.uploads.uri_for(self.spool_stdin(num))
+                spooled = self.spool_stdin(num)
+                self.input_files.append((spooled, os.path.getsize(spooled)))
+                uri = self.uploads.uri_for(spooled)
                 uris.append(uri)
                 files.append(uri)
                 continue
-            found = expand_input_paths([path], self.fs, check=check, today=today,
+            sized = expand_input_files([path], self.fs, check=check, today=today,
                                        date_format=fmt)
-            if not found:
+            if not sized:
                 continue
+            self.input_files.extend(sized)
+            found = [found_path for found_path, _ in sized]
             if is_local_path(path):
                 local = [self.uploads.uri_for(f) for f in found]
                 uris.extend(local)

@@ -150,6 +150,7 @@ class HadoopJobRunner(MRJobRunner):
             job_dir=self._job_dir(), final_output=final_output)
         self._tmp_dir_made = True
         inputs = planner.inputs()
+        self._record_inputs(planner.input_files)
         plan = (planner.streaming_plan()
                 if any(desc["type"] != "jar" for desc in self._steps) else None)
         self._upload(uploads)
