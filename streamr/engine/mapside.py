@@ -40,6 +40,21 @@ _JSON_STABLE = (int, str, float, bool, type(None))
 _UNLIMITED = 1 << 62
 
 
+def _protocol_trip(value: object) -> object:
+    """What *value* (of a type not in ``_JSON_STABLE``) becomes after a trip
+    through :class:`~streamr.protocol.JSONProtocol`. A list or tuple of
+    plain values (the usual way to send several numbers) becomes a new list
+    of the same items without being encoded: each item comes back as it was.
+    Anything else is encoded and decoded."""
+    if type(value) is list or type(value) is tuple:
+        for item in value:
+            if type(item) not in _JSON_STABLE:
+                break
+        else:
+            return list(value)
+    return JSONProtocol._loads(JSONProtocol._dumps(value))
+
+
 def _encode_str(key: str) -> bytes:
     """A ``str`` key as JSON, as :class:`~streamr.protocol.JSONProtocol`
     writes it."""
@@ -143,7 +158,6 @@ class MapSide:
         groups into ones keyed by encoded key and the rest goes through
         :meth:`_group_encoded`, so values keep their order either way."""
         stable = _JSON_STABLE
-        loads, dumps = JSONProtocol._loads, JSONProtocol._dumps
         budget = self.budget
         groups: dict = {}
         used = 0
@@ -162,8 +176,7 @@ class MapSide:
                     used += _SLOT if -6 < value < 257 else _INT_VALUE
                 else:
                     if type(value) not in stable:
-                        # what the value becomes after a trip through the protocol
-                        value = loads(dumps(value))
+                        value = _protocol_trip(value)
                     used += _VALUE_OVERHEAD
                 try:
                     groups[key].append(value)
@@ -181,7 +194,6 @@ class MapSide:
         """Group *pairs* by encoded key into *groups* (already holding
         *used* bytes), spilling when full."""
         dumps = JSONProtocol._dumps
-        loads = JSONProtocol._loads
         stable = _JSON_STABLE
         encoded: dict = {}
         budget = self.budget
@@ -193,8 +205,7 @@ class MapSide:
                     encoded[key] = kb
                     used += 2 * len(kb) + _CACHED_KEY_OVERHEAD
             if type(value) not in stable:
-                # what the value becomes after a trip through the protocol
-                value = loads(dumps(value))
+                value = _protocol_trip(value)
             values = groups.get(kb)
             if values is None:
                 groups[kb] = [value]
