@@ -89,3 +89,35 @@ def test_ctrl_c_stops_spark_submit_and_its_process_group(tmp_path):
         for pid in processes_with(marker):
             os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 130
+
+
+def _raised(make):
+    try:
+        make()
+    except Exception as exc:  # what the runner sees
+        return exc
+    raise AssertionError("nothing was raised")
+
+
+def test_an_error_raised_while_a_ctrl_c_unwinds_counts_as_the_ctrl_c():
+    from streamr.runners.spark.runner import _while_interrupted
+
+    def clean_up_after_interrupt():
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise ConnectionError("Answer from Java side is empty")
+
+    def two_levels_down():
+        try:
+            clean_up_after_interrupt()
+        except ConnectionError:
+            raise RuntimeError("while handling it") from None
+
+    def plain_failure():
+        raise ValueError("a job's own error")
+
+    assert _while_interrupted(_raised(clean_up_after_interrupt))
+    # "from None" hides the context from tracebacks, not from __context__
+    assert _while_interrupted(_raised(two_levels_down))
+    assert not _while_interrupted(_raised(plain_failure))

@@ -204,6 +204,10 @@ class SparkMRJobRunner(HarnessPlanning, LocalRunner):
                 session = self._session()
                 with _plain_interrupts():
                     result = run_plan(plan, session.sparkContext, progress)
+            except Exception as exc:
+                if _while_interrupted(exc):
+                    raise KeyboardInterrupt from None
+                raise
             finally:
                 end_progress()  # a failure's message starts on a line of its own
         else:
@@ -331,6 +335,20 @@ def _plain_interrupts():
             root.removeHandler(quiet)
         if main and previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+def _while_interrupted(exc: BaseException) -> bool:
+    """Whether *exc* was raised while a Ctrl-C unwound: pyspark's clean-up
+    on the way out (``SCCallSiteSync``) calls into the JVM over the
+    connection the interrupt cut, and its network error would otherwise
+    stand in for the interrupt."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
 
 
 def _with_retries(master: str, attempts: int) -> str:
