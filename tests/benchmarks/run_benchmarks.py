@@ -18,6 +18,7 @@ to check the harness itself and prints the blocks instead of writing them
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import shlex
 import sys
@@ -30,6 +31,8 @@ from benchlib import beyond, report, scale, wordcount  # noqa: E402
 from benchlib.session import Session  # noqa: E402
 
 PERFORMANCE_MD = os.path.join(ROOT, "docs", "performance.md")
+#: the lock files mrjob's local tasks make, one per run
+MRJOB_LOCKS = "/tmp/wrapper.lock.*"
 
 #: every benchmark, by the name ``--only`` takes, in the order they run
 BENCHMARKS = {
@@ -121,6 +124,16 @@ def main(argv: list | None = None) -> None:
         distinct_sizes=args.distinct_sizes, beyond_mb=args.beyond_mb,
         small_files=args.small_files, startup_runs=args.startup_runs,
         mrjob_timeout=args.mrjob_timeout, cores=args.cores, busy_note=args.note)
+    locks_before = set(glob.glob(MRJOB_LOCKS))
+    try:
+        _run(args, session)
+    finally:
+        # mrjob's local runs leave a lock file each in /tmp
+        for lock in set(glob.glob(MRJOB_LOCKS)) - locks_before:
+            os.remove(lock)
+
+
+def _run(args: argparse.Namespace, session: Session) -> None:
     for name in (name for name in BENCHMARKS if name in args.only):
         block = BENCHMARKS[name](session)
         facts = report.machine_facts(args.note)

@@ -43,6 +43,10 @@ def streamr_copy(dest: Path) -> Path:
     return dest
 
 
+#: the lock files mrjob's local tasks make, one per run
+_MRJOB_LOCKS = Path("/tmp/wrapper.lock.*")
+
+
 class Outcome(NamedTuple):
     returncode: int
     #: the part files in name order (``None``: no output directory)
@@ -54,10 +58,16 @@ def run_example(script: Path, runner: str, args, cwd: Path, out: Path) -> Outcom
     """Run *script* with ``-r runner`` on two cores, output in *out*."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, str(script), "-r", runner, "--no-conf", "--num-cores", "2",
-         "-o", str(out), "--no-output", *map(str, args)],
-        cwd=str(cwd), capture_output=True, env=env, timeout=300)
+    locks_before = set(_MRJOB_LOCKS.parent.glob(_MRJOB_LOCKS.name))
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(script), "-r", runner, "--no-conf", "--num-cores", "2",
+             "-o", str(out), "--no-output", *map(str, args)],
+            cwd=str(cwd), capture_output=True, env=env, timeout=300)
+    finally:
+        # mrjob's local runner leaves a lock file in /tmp (whatever TMPDIR says)
+        for lock in set(_MRJOB_LOCKS.parent.glob(_MRJOB_LOCKS.name)) - locks_before:
+            lock.unlink(missing_ok=True)
     parts = None
     if out.is_dir():
         parts = [path.read_bytes() for path in sorted(out.iterdir())
