@@ -10,7 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from streamr.errors import UsageError
-from streamr.step import GENERIC_ARGS, INPUT, OUTPUT
+from streamr.runners.spark.steps import interpolate
 
 __all__ = [
     "NLINE_INPUT_FORMAT",
@@ -128,8 +128,9 @@ def streaming_args(desc: dict, step_num: int, plan: StreamingPlan, inputs: list,
 
 def jar_args(desc: dict, inputs: list, output: str, jobconf: dict, libjars: list) -> list:
     """The arguments of a :class:`~streamr.step.JarStep`: its args with
-    :data:`INPUT` replaced by the inputs (comma-separated), :data:`OUTPUT`
-    by the output, and :data:`GENERIC_ARGS` by ``-D`` properties (*jobconf*,
+    :data:`~streamr.step.INPUT` replaced by the inputs (comma-separated),
+    :data:`~streamr.step.OUTPUT` by the output, and
+    :data:`~streamr.step.GENERIC_ARGS` by ``-D`` properties (*jobconf*,
     then the step's own) and ``-libjars``."""
     merged = dict(jobconf)
     merged.update({k: str(v) for k, v in (desc.get("jobconf") or {}).items()})
@@ -138,14 +139,5 @@ def jar_args(desc: dict, inputs: list, output: str, jobconf: dict, libjars: list
         generic += ["-libjars", ",".join(libjars)]
     for name in sorted(merged):
         generic += ["-D", "%s=%s" % (name, merged[name])]
-    args = []
-    for arg in desc.get("args") or []:
-        if arg == INPUT:
-            args.append(",".join(inputs))
-        elif arg == OUTPUT:
-            args.append(output)
-        elif arg == GENERIC_ARGS:
-            args.extend(generic)
-        else:
-            args.append(str(arg))
-    return args
+    return interpolate(desc.get("args") or [], input_uris=inputs, output_uri=output,
+                       generic_args=generic)
