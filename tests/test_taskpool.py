@@ -35,8 +35,10 @@ def test_watch_wakes_when_a_process_exits():
     assert watch._fds == {}
 
 
-def _pool_of(count, width, tmp_path, started):
-    tasks = [Task("mapper", num, str(tmp_path), [], {}) for num in range(count)]
+def _pool_of(count, width, tmp_path, started, weights=None):
+    weights = weights or [0] * count
+    tasks = [Task("mapper", num, str(tmp_path), [], {}, weight=weight)
+             for num, weight in zip(range(count), weights)]
 
     def launch(task):
         running = sum(1 for t in tasks if t.num in started and not t.finished)
@@ -69,3 +71,11 @@ def test_refused_pidfd_falls_back_to_polling(tmp_path, monkeypatch):
     tasks, pool = _pool_of(3, 2, tmp_path, started)
     assert pool.run() is None
     assert all(task.finished for task in tasks)
+
+
+def test_heavier_tasks_start_first_and_equal_ones_keep_their_order(tmp_path):
+    started = []
+    tasks, pool = _pool_of(5, 1, tmp_path, started, weights=[1, 5, 3, 5, 1])
+    assert pool.run() is None
+    assert started == [1, 3, 2, 0, 4]
+    assert [task.num for task in pool.tasks] == [0, 1, 2, 3, 4]  # the list itself is kept

@@ -45,6 +45,10 @@ _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(streamr.__file
 SPILL_BYTES = 48 << 20
 #: jobconf property that overrides SPILL_BYTES (small values exercise spilling)
 SPILL_BYTES_PROPERTY = "streamr.local.spill.bytes"
+#: how much more work a byte of a compressed input file is than a byte of
+#: plain text (it expands several times, and is decompressed): map tasks
+#: start in order of their expected work, heaviest first
+COMPRESSED_WORK = 4
 #: most sorted runs a reduce task merges at once (``mapreduce.task.io.sort.factor``)
 MERGE_FACTOR = 64
 #: remote input files copied at once
@@ -263,7 +267,9 @@ class LocalRunner(MRJobRunner):
             where = "%s (bytes %d-%d)" % (split.label, split.start, split.start + split.length)
         return Task(kind=kind, num=num, dir=task_dir, args=args, env=env, where=where,
                     setup=list(self._opts.get("setup") or []),
-                    input_bytes=sum(item.length for item in group or ()))
+                    input_bytes=sum(item.length for item in group or ()),
+                    weight=sum(item.length * (COMPRESSED_WORK if item.compressed else 1)
+                               for item in group or ()))
 
     def _task_environment(self, task: Task) -> dict:
         env = dict(os.environ)

@@ -23,7 +23,8 @@ class Task:
     """One task: the command to run and where; filled in as it runs."""
 
     def __init__(self, kind: str, num: int, dir: str, args: list, env: dict,
-                 where: str | None = None, setup: list | None = None, input_bytes: int = 0):
+                 where: str | None = None, setup: list | None = None, input_bytes: int = 0,
+                 weight: float = 0):
         self.kind = kind
         self.num = num
         self.dir = dir
@@ -32,6 +33,8 @@ class Task:
         self.where = where
         self.setup = setup or []
         self.input_bytes = input_bytes
+        #: the work it is expected to be: the pool starts heavier tasks first
+        self.weight = weight
         self.attempt = 0
         self.returncode: int | None = None
         self.finished = False
@@ -97,7 +100,9 @@ class _ExitWatch:
 
 
 class TaskPool:
-    """Run *tasks* with at most *width* at once. A task that exits non-zero
+    """Run *tasks* with at most *width* at once, heaviest first (by
+    :attr:`Task.weight`; equal ones in their order), so that a big task
+    does not start last and run alone at the end. A task that exits non-zero
     is started again until it has had *max_attempts* (*on_retry* is told
     first, while its stderr is still the failed attempt's); then every running
     task is stopped and :meth:`run` returns the failed task."""
@@ -114,7 +119,7 @@ class TaskPool:
         self.on_retry = on_retry or (lambda task: None)
 
     def run(self) -> Task | None:
-        waiting = list(self.tasks)
+        waiting = sorted(self.tasks, key=lambda task: -task.weight)  # stable
         running: dict = {}
         watch = _ExitWatch()
         try:
