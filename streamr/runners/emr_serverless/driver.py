@@ -95,8 +95,7 @@ def main(argv: list | None = None) -> int:
 
     from streamr.errors import StepFailedException
     from streamr.runners.spark.bundle import bundle_name, make_bundle
-    from streamr.runners.spark.harness import run_plan
-    from streamr.runners.spark.submit import FAILURE_MARKER
+    from streamr.runners.spark.harness import report_step_failure, run_plan
 
     args = list(argv if argv is not None else sys.argv[1:])
     plan_uri, result_uri, output_uri, sources = args[0], args[1], args[2], args[3:]
@@ -128,12 +127,7 @@ def main(argv: list | None = None) -> int:
         try:
             result = run_plan(plan, spark.sparkContext)
         except StepFailedException as exc:
-            if exc.details:
-                sys.stderr.write(exc.details.rstrip("\n") + "\n")
-            sys.stderr.write(FAILURE_MARKER + json.dumps({
-                "reason": exc.reason, "step_num": exc.step_num, "num_steps": exc.num_steps,
-                "details": exc.details}) + "\n")
-            sys.stderr.flush()
+            report_step_failure(exc)
             return 1
         result = dict(result, outputs=[])  # written by Spark to OUTPUT
         result_path = os.path.join(work, "result.json")

@@ -425,6 +425,19 @@ def run_plan(plan: dict, spark_context, progress=None) -> dict:
     return {"counters": counters, "reports": reports, "outputs": outputs}
 
 
+def report_step_failure(exc: StepFailedException) -> None:
+    """Tell whoever started this program, on stderr, why a step failed:
+    the details (the job's traceback) as they are, then one
+    :data:`~streamr.runners.spark.submit.FAILURE_MARKER` line the runner
+    reads back."""
+    if exc.details:
+        sys.stderr.write(exc.details.rstrip("\n") + "\n")
+    sys.stderr.write(FAILURE_MARKER + json.dumps({
+        "reason": exc.reason, "step_num": exc.step_num, "num_steps": exc.num_steps,
+        "details": exc.details}) + "\n")
+    sys.stderr.flush()
+
+
 def main(argv: list | None = None) -> int:
     """``spark-submit harness.py PLAN RESULT``: run *PLAN* (JSON) and
     write what :func:`run_plan` returns to *RESULT*. A failed task ends
@@ -446,11 +459,7 @@ def main(argv: list | None = None) -> int:
             "num_steps": plan["num_steps"]}) + "\n")
         return 1
     except StepFailedException as exc:
-        if exc.details:
-            sys.stderr.write(exc.details.rstrip("\n") + "\n")
-        sys.stderr.write(FAILURE_MARKER + json.dumps({
-            "reason": exc.reason, "step_num": exc.step_num, "num_steps": exc.num_steps,
-            "details": exc.details}) + "\n")
+        report_step_failure(exc)
         return 1
     finally:
         spark.stop()

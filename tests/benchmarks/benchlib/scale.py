@@ -60,23 +60,33 @@ def _goals(block: Block, label: str, per_mb: dict, peaks: dict, spreads: dict) -
             max(per_mb.values()) / min(per_mb.values()), "<=", FLAT_WITHIN)
 
 
+def _report_sizes(block: Block, label: str, runs) -> None:
+    """A row per run of *runs* (``(nominal MB, cost, MB in, output
+    directory)``), then the goals and the fixed/marginal note."""
+    per_mb, peaks, spreads, walls = {}, {}, {}, {}
+    for mb, cost, size, out_dir in runs:
+        per_mb[mb] = cost.wall / size
+        walls[mb] = (size, cost.wall)
+        peaks[mb] = cost.peak_rss
+        spreads[mb] = spread_ratio(out_dir)
+        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
+    _goals(block, label, per_mb, peaks, spreads)
+    _fixed_and_marginal(block, walls)
+
+
 def scale(s: Session) -> Block:
     block = Block("scale", "Scale: word count, -r local", s.command,
                   "Time per MB, peak memory of the whole process tree (runner and every "
                   "task, sampled every 50 ms) and the spread of the output over the reduce "
                   "tasks (part file sizes). Inputs past %d MB repeat the first %d MB of "
                   "generated text." % (data.TEXT_BLOCK_MB, data.TEXT_BLOCK_MB))
-    per_mb, peaks, spreads, walls = {}, {}, {}, {}
-    for mb in s.sizes:
-        cost, _, out_dir = local_word_count(s, mb)
-        size = file_megabytes(text(s, mb))
-        per_mb[mb] = cost.wall / size
-        walls[mb] = (size, cost.wall)
-        peaks[mb] = cost.peak_rss
-        spreads[mb] = spread_ratio(out_dir)
-        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
-    _goals(block, "word count", per_mb, peaks, spreads)
-    _fixed_and_marginal(block, walls)
+
+    def runs():
+        for mb in s.sizes:
+            cost, _, out_dir = local_word_count(s, mb)
+            yield mb, cost, file_megabytes(text(s, mb)), out_dir
+
+    _report_sizes(block, "word count", runs())
     return block
 
 
@@ -85,20 +95,16 @@ def distinct_keys(s: Session) -> Block:
                   "`tests/benchmarks/mr_distinct_keys.py`: every input line `key<TAB>1` "
                   "with a different key, summed per key, so every record is sorted, "
                   "merged and reduced.")
-    per_mb, peaks, spreads, walls = {}, {}, {}, {}
-    for mb in s.distinct_sizes:
-        path = data.make_distinct(s.path("distinct-%gmb.txt" % mb), mb)
-        out_dir = s.output_dir("distinct-%g" % mb)
-        cost = s.measure("streamr -r local distinct keys %g MB" % mb,
-                         [s.python, DISTINCT, *s.runner_args("local"), path,
-                          "-o", out_dir, "--no-cat-output"],
-                         s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
-        size = file_megabytes(path)
-        per_mb[mb] = cost.wall / size
-        walls[mb] = (size, cost.wall)
-        peaks[mb] = cost.peak_rss
-        spreads[mb] = spread_ratio(out_dir)
-        block.run("%g MB, streamr -r local" % mb, cost, _per_mb_note(cost, size, spreads[mb]))
-    _goals(block, "distinct keys", per_mb, peaks, spreads)
-    _fixed_and_marginal(block, walls)
+
+    def runs():
+        for mb in s.distinct_sizes:
+            path = data.make_distinct(s.path("distinct-%gmb.txt" % mb), mb)
+            out_dir = s.output_dir("distinct-%g" % mb)
+            cost = s.measure("streamr -r local distinct keys %g MB" % mb,
+                             [s.python, DISTINCT, *s.runner_args("local"), path,
+                              "-o", out_dir, "--no-cat-output"],
+                             s.stdout_file("distinct-%g" % mb), fresh=(out_dir,))
+            yield mb, cost, file_megabytes(path), out_dir
+
+    _report_sizes(block, "distinct keys", runs())
     return block
