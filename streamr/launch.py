@@ -16,6 +16,7 @@ from streamr.errors import Interrupted, JobFailed, StepFailedException, Stopped,
 from streamr.options import OPTIONS
 from streamr.runners import runner_class
 from streamr.runners.description import describe_job
+from streamr.runners.process_group import STOP_SIGNALS as RUN_STOP_SIGNALS
 
 __all__ = ["make_runner", "run_job_from_command_line"]
 
@@ -67,8 +68,7 @@ def _message_stream(job):
 
 
 #: signals that stop a run the way Ctrl-C does (SIGINT is Python's KeyboardInterrupt)
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
+STOP_SIGNALS = tuple(signum for signum in RUN_STOP_SIGNALS if signum != signal.SIGINT)
 
 
 class stopped_by_signals:

@@ -27,6 +27,7 @@ from streamr.engine.splits import InputFile, Split, file_line_end, pack_splits, 
 from streamr.errors import UsageError
 from streamr.inputs import compression_of
 from streamr.runners.base import MRJobRunner
+from streamr.runners.process_group import start_group
 from streamr.runners.progress import StepProgress
 from streamr.runners.space import no_space_in_task
 from streamr.runners.spark.steps import check_can_submit, is_spark_step, move_parts, submit_here
@@ -298,10 +299,8 @@ class LocalRunner(MRJobRunner):
                 self._working_dir.build(wd, self._archive_cache)
             with open(os.path.join(task.dir, "stderr"), "wb") as err, \
                     open(os.path.join(task.dir, "stdout"), "wb") as out:
-                return subprocess.Popen(self._command(task), cwd=wd, stdin=subprocess.DEVNULL,
-                                        stdout=out, stderr=err,
-                                        env=self._task_environment(task),
-                                        start_new_session=True)
+                return start_group(self._command(task), cwd=wd, stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=err, env=self._task_environment(task))
 
         def retry(task: Task) -> None:
             log.warning("%s task %d of step %d failed on attempt %d of %d (%s); trying it"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import subprocess
 import time
 from typing import Callable
+
+from streamr.runners.process_group import stop_group
 
 __all__ = ["Task", "TaskPool"]
 
@@ -17,6 +18,8 @@ _PROGRESS_SECONDS = 0.1
 #: how often exits are looked for where a process cannot be waited on
 #: through a file descriptor (no ``os.pidfd_open``: before Linux 5.3, macOS)
 _POLL_SECONDS = 0.02
+#: seconds a stopped task has to end before its process group is killed
+STOP_SECONDS = 2
 
 
 class Task:
@@ -38,22 +41,6 @@ class Task:
         self.attempt = 0
         self.returncode: int | None = None
         self.finished = False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop *proc* and everything it started (it leads its own session)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=2)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 class _ExitWatch:
@@ -143,7 +130,7 @@ class TaskPool:
                         waiting.insert(0, task)
                     else:
                         for other in running.values():
-                            _stop(other)
+                            stop_group(other, grace=STOP_SECONDS)
                         running.clear()
                         return task
                 self.progress()
@@ -152,7 +139,7 @@ class TaskPool:
                     watch.wait()
         except BaseException:
             for proc in running.values():
-                _stop(proc)
+                stop_group(proc, grace=STOP_SECONDS)
             raise
         finally:
             watch.close()

@@ -17,13 +17,13 @@ import logging
 import os
 import re
 import shutil
-import signal
 import subprocess
 from dataclasses import dataclass, field
 
 from streamr.console import end_progress
 from streamr.errors import HadoopError
 from streamr.logs.step import StepLogInfo, parse_step_log
+from streamr.runners.process_group import start_group, stop_group
 from streamr.runners.progress import StepProgress
 
 __all__ = ["JobClient", "JobRun", "sibling_program"]
@@ -86,8 +86,8 @@ class JobClient:
         command = self.hadoop_bin + list(args)
         log.debug("running %s", " ".join(command))
         try:
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = start_group(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
         except OSError as exc:
             raise HadoopError("could not run %s: %s" % (command[0], exc)) from None
         run = JobRun(returncode=-1)
@@ -101,7 +101,7 @@ class JobClient:
             end_progress()
             self._read_what_is_there(proc, run)
             self._kill(run)
-            _stop(proc)
+            stop_group(proc, grace=10)
             raise
         finally:
             proc.stdout.close()
@@ -162,17 +162,3 @@ class JobClient:
         if done.returncode != 0:
             log.warning("could not kill the job: %s", done.stderr.decode(
                 "utf_8", "replace").strip().splitlines()[-1:] or done.returncode)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """End the client (its whole session), first asking, then forcing."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue

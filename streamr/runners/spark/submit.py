@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 
 from streamr.errors import StepFailedException, UsageError
 from streamr.logs.task import find_python_traceback
+from streamr.runners.process_group import start_group, stop_group
 
 __all__ = [
     "FAILURE_MARKER",
@@ -261,23 +262,6 @@ def _without_spark_frames(lines: list) -> list:
 STOP_SECONDS = 30
 
 
-def _stop_group(proc: subprocess.Popen) -> None:
-    """Stop *proc* and every process in its group: ``SIGTERM``, then
-    ``SIGKILL`` for what is still there after :data:`STOP_SECONDS`."""
-    import signal
-
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:  # the whole group has ended
-        pass
-    proc.wait()
-
-
 def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
                      log_prefix: str = "spark-submit: ", step_num: int | None = None,
                      num_steps: int | None = None) -> None:
@@ -293,16 +277,16 @@ def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
     try:
         # a group of its own: spark-submit's JVM, the Python driver it
         # starts and a local master's workers are stopped together
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, env=run_env, start_new_session=True)
+        proc = start_group(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, env=run_env)
     except OSError as exc:
         raise UsageError("cannot run %s: %s (install Spark with: %s)"
                          % (argv[0], exc.strerror or exc, INSTALL_HINT)) from None
-    output = _Output(proc.stdout, log_prefix)
     try:
+        output = _Output(proc.stdout, log_prefix)
         status = proc.wait()
     except BaseException:  # Ctrl-C, or a signal that stops the run
-        _stop_group(proc)
+        stop_group(proc, grace=STOP_SECONDS)
         raise
     lines = output.join()
     if status == 0:
