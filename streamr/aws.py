@@ -18,7 +18,7 @@ from typing import Any
 
 from streamr.errors import AWSError, AWSSetupError
 
-__all__ = ["AWSConnection", "DEFAULT_REGION", "describe_aws_error"]
+__all__ = ["AWSConnection", "DEFAULT_REGION", "aws_refused", "describe_aws_error"]
 
 #: region used when neither the options nor boto3's configuration name one
 DEFAULT_REGION = "us-west-2"
@@ -167,6 +167,15 @@ def _find_botocore_error(exc: BaseException):
     return None
 
 
+def aws_refused(exc: BaseException) -> bool:
+    """Whether *exc* is AWS's answer refusing a request (so the request
+    did nothing), rather than an interrupt or a lost connection after which
+    it may have been carried out all the same."""
+    import botocore.exceptions as bce
+
+    return isinstance(_find_botocore_error(exc), bce.ClientError)
+
+
 def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection | None = None,
                        service: str = "s3") -> str | None:
     """One line saying why AWS refused *what* (for example a URI) and what to
@@ -205,9 +214,13 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
                     "AccessDeniedException") or status == 403:
             # answers to HEAD requests carry no error code: the key may be bad too
             maybe = " (or those credentials are not valid)" if code == "403" else ""
-            return ("access denied to %s for the credentials from %s%s: allow it in the IAM"
-                    " policy of those credentials and in the bucket policy"
-                    % (what, source, maybe))
+            # S3 says no more than "Access Denied"; other services say what
+            # was refused to whom (an IAM action, a role that cannot be passed)
+            said = (" (%s)" % " ".join(message.split()).rstrip(".")
+                    if message and service != "s3" else "")
+            where = " and in the bucket policy" if service == "s3" else ""
+            return ("access denied to %s for the credentials from %s%s%s: allow it in the IAM"
+                    " policy of those credentials%s" % (what, source, maybe, said, where))
         if code in ("Throttling", "ThrottlingException", "SlowDown", "RequestLimitExceeded"):
             return ("AWS kept throttling requests for %s even after retries: retry later,"
                     " or raise aws_max_attempts / use aws_retry_mode adaptive" % what)

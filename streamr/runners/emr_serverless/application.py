@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from streamr.aws import aws_errors
+from streamr.aws import aws_errors, aws_refused
 from streamr.errors import AWSError, UsageError
 
 __all__ = ["Application", "find_or_create"]
@@ -140,7 +140,31 @@ def find_or_create(client, *, wanted: str | None, release_label: str, name: str,
                 app["id"], app.get("name"), app.get("state")))
         log.info("using application %s (%s)", app["id"], app.get("name"))
         return Application(client, app["id"], app.get("name") or "", False, every)
-    with aws_errors("creating an EMR Serverless application", service="emr-serverless"):
-        made = client.create_application(name=name, releaseLabel=release_label, type="SPARK")
+    try:
+        with aws_errors("creating an EMR Serverless application", service="emr-serverless"):
+            made = client.create_application(name=name, releaseLabel=release_label,
+                                             type="SPARK")
+    except BaseException as exc:
+        # a Ctrl-C or a lost answer: the application may exist all the same
+        if not aws_refused(exc):
+            _delete_unanswered(client, name, every)
+        raise
     log.info("created application %s (%s, %s)", made["applicationId"], name, release_label)
     return Application(client, made["applicationId"], name, True, every)
+
+
+def _delete_unanswered(client, name: str, every: float) -> None:
+    """Stop and delete the application called *name* (unique: the run's
+    job key) if a create request whose answer never came made it."""
+    try:
+        with aws_errors("EMR Serverless applications", service="emr-serverless"):
+            made = [app for page in client.get_paginator("list_applications").paginate(
+                states=list(_USABLE)) for app in page.get("applications", ())
+                if app.get("name") == name]
+        for app in made:
+            log.info("application %s was created though the answer never came; deleting it",
+                     app["id"])
+            Application(client, app["id"], name, True, every).stop_and_delete()
+    except Exception as exc:
+        log.warning("could not check whether application %s was created (%s); look for it"
+                    " with: aws emr-serverless list-applications", name, exc)

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from streamr.aws import aws_errors
+from streamr.aws import aws_errors, aws_refused
 
 __all__ = ["JobRun", "JobRunEnd", "SparkSubmit"]
 
@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 FINAL_STATES = ("SUCCESS", "FAILED", "CANCELLED")
 #: how long to wait for a cancelled job run to end, in seconds
 CANCEL_TIMEOUT = 120.0
+
+
+def _unfinished_states(client) -> list:
+    """Every state of a job run that has not ended, as the installed
+    botocore knows them (newer ones, such as ``QUEUED``, come with it)."""
+    operation = client.meta.service_model.operation_model("ListJobRuns")
+    return [state for state in operation.input_shape.members["states"].member.enum
+            if state not in FINAL_STATES]
 
 
 class JobRunEnd(NamedTuple):
@@ -81,17 +89,46 @@ class JobRun:
     seen: list = field(default_factory=list)
 
     def start(self, *, name: str, role: str, submit: SparkSubmit, log_uri: str) -> str:
-        """Send the job run; its id."""
-        with aws_errors("starting a job run on EMR Serverless application %s" % self.app_id,
-                        service="emr-serverless"):
-            answer = self.client.start_job_run(
-                applicationId=self.app_id, clientToken=str(uuid.uuid4()), name=name,
-                executionRoleArn=role, jobDriver=submit.request(),
-                configurationOverrides={"monitoringConfiguration": {
-                    "s3MonitoringConfiguration": {"logUri": log_uri}}})
+        """Send the job run; its id. *name* must be the run's own (its job
+        key): when the request is cut short, the job run is found by it."""
+        try:
+            with aws_errors("starting a job run on EMR Serverless application %s"
+                            % self.app_id, service="emr-serverless"):
+                answer = self.client.start_job_run(
+                    applicationId=self.app_id, clientToken=str(uuid.uuid4()), name=name,
+                    executionRoleArn=role, jobDriver=submit.request(),
+                    configurationOverrides={"monitoringConfiguration": {
+                        "s3MonitoringConfiguration": {"logUri": log_uri}}})
+        except BaseException as exc:
+            # a Ctrl-C or a lost answer: EMR Serverless may have taken the
+            # job run all the same; it must not run on unwatched
+            if not aws_refused(exc):
+                self._cancel_unanswered(name)
+            raise
         self.id = answer["jobRunId"]
         log.info("started job run %s on application %s", self.id, self.app_id)
         return self.id
+
+    def _cancel_unanswered(self, name: str) -> None:
+        """Cancel every job run called *name* that has not ended: ones a
+        start request cut short made (earlier job runs of the same run have
+        ended). Nothing found is the usual case: the request never arrived."""
+        try:
+            with aws_errors("job runs of application %s" % self.app_id,
+                            service="emr-serverless"):
+                started = [run["id"] for page in self.client.get_paginator(
+                    "list_job_runs").paginate(applicationId=self.app_id,
+                                              states=_unfinished_states(self.client))
+                           for run in page.get("jobRuns", ()) if run.get("name") == name]
+        except Exception as exc:
+            log.warning("could not check whether job run %s was started (%s); look for it"
+                        " with: aws emr-serverless list-job-runs --application-id %s",
+                        name, exc, self.app_id)
+            return
+        for run_id in started:
+            log.info("job run %s was started though its answer never came", run_id)
+            self.id = run_id
+            self.cancel()
 
     def state(self) -> JobRunEnd:
         with aws_errors("job run %s" % self.id, service="emr-serverless"):

@@ -55,9 +55,19 @@ log = logging.getLogger(__name__)
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 # characters EMR Serverless takes in an application's name
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._/#-]")
+#: the longest name EMR Serverless takes for an application
+_NAME_LENGTH = 64
+
 #: cores a job run's tasks are planned for unless ``num_cores`` says
 DEFAULT_CORES = 8
 _DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")
+
+
+def _application_name(job_key: str) -> str:
+    """The name of an application made for the run: its job key, cut from
+    the front when too long, so that the time that makes it unique stays
+    (an application whose creation was cut short is found by it)."""
+    return _NAME_CHARS.sub("_", job_key)[-_NAME_LENGTH:]
 
 
 class EMRServerlessRunner(HarnessPlanning, AWSAccess, MRJobRunner):
@@ -126,7 +136,7 @@ class EMRServerlessRunner(HarnessPlanning, AWSAccess, MRJobRunner):
         self._app = find_or_create(
             self._client(), wanted=self._opts.get("emr_serverless_application"),
             release_label=self._opts["emr_serverless_release_label"],
-            name=_NAME_CHARS.sub("_", self._job_key)[:64], every=self._every())
+            name=_application_name(self._job_key), every=self._every())
         try:
             self._app.start()
             self._run_steps(inputs, final)
