@@ -168,12 +168,16 @@ def _find_botocore_error(exc: BaseException):
 
 
 def aws_refused(exc: BaseException) -> bool:
-    """Whether *exc* is AWS's answer refusing a request (so the request
-    did nothing), rather than an interrupt or a lost connection after which
-    it may have been carried out all the same."""
+    """Whether *exc* is AWS's answer refusing a request (an HTTP 4xx: the
+    request did nothing), rather than an interrupt, a lost connection or a
+    server error, after which it may have been carried out all the same."""
     import botocore.exceptions as bce
 
-    return isinstance(_find_botocore_error(exc), bce.ClientError)
+    error = _find_botocore_error(exc)
+    if not isinstance(error, bce.ClientError):
+        return False
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400
+    return status < 500
 
 
 def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection | None = None,
@@ -224,6 +228,9 @@ def describe_aws_error(exc: BaseException, what: str, connection: AWSConnection 
         if code in ("Throttling", "ThrottlingException", "SlowDown", "RequestLimitExceeded"):
             return ("AWS kept throttling requests for %s even after retries: retry later,"
                     " or raise aws_max_attempts / use aws_retry_mode adaptive" % what)
+        if status and status >= 500:
+            return ("AWS failed %s with a server error even after retries (%s%s): retry later"
+                    % (what, code, ": %s" % message if message else ""))
         return "AWS refused %s: %s %s" % (what, code, message)
     if isinstance(error, bce.BotoCoreError):
         return "AWS request for %s failed: %s" % (what, error)

@@ -4,6 +4,7 @@ step, failed steps and S3 errors. Each ends in a readable message and a
 non-zero exit, and leaves no cluster running that the job started."""
 
 import os
+import re
 import signal
 
 import pytest
@@ -67,6 +68,42 @@ def test_throttled_calls_are_retried(roles):
                      "s3://in-bucket/text/"))
     assert out == b'"one"\t1\n"two"\t2\n'
     assert len(roles.requests("DescribeCluster")) >= 4  # three refused, then answered
+
+
+def test_a_second_cluster_started_by_a_retried_start_is_terminated(roles):
+    # EMR starts the cluster but its answer is lost; boto3 sends RunJobFlow
+    # again, which takes no idempotency token, and EMR starts another
+    roles.lose_answer("RunJobFlow")
+    proc = run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
+                   "s3://in-bucket/text/")
+    assert ok(proc) == b'"one"\t1\n"two"\t2\n'
+    assert len(roles.requests("RunJobFlow")) == 2
+    emr = roles.client("emr")
+    clusters = {c["Id"] for c in emr.list_clusters()["Clusters"]}
+    kept = re.search(r"started cluster (j-\w+)", proc.stderr.decode()).group(1)
+    lost = sorted(clusters - {kept})
+    assert len(clusters) == 2 and len(lost) == 1
+    assert "cluster %s was started by an attempt whose answer was lost; terminating it" % (
+        lost[0]) in proc.stderr.decode()
+    assert roles.wait_for_cluster(lost[0], "TERMINATED") == "TERMINATED"
+    assert emr.describe_cluster(ClusterId=lost[0])["Cluster"]["Status"][
+        "StateChangeReason"]["Code"] == "USER_REQUEST"
+
+
+def test_starts_whose_answers_are_all_lost_leave_no_cluster_running(roles):
+    roles.lose_answer("RunJobFlow", times=3)
+    proc = run_job(EXAMPLES / "mr_word_freq_count.py", "-r", "emr", *FAST,
+                   "--aws-max-attempts", "3", "s3://in-bucket/text/")
+    assert proc.returncode == 1
+    assert last_line(proc).endswith(
+        "error: AWS failed starting a cluster with a server error even after retries"
+        " (InternalServerError: Internal server error): retry later")
+    assert "Traceback" not in proc.stderr.decode()
+    emr = roles.client("emr")
+    started = [c["Id"] for c in emr.list_clusters()["Clusters"]]
+    assert len(started) == 3  # one per attempt
+    for cluster_id in started:
+        assert roles.wait_for_cluster(cluster_id, "TERMINATED") == "TERMINATED"
 
 
 def test_throttling_beyond_retries_is_one_line(roles):

@@ -18,6 +18,10 @@ Faults (each fires on the next *times* matching requests, then is spent):
   other JSON services) answer HTTP 400 ``AccessDeniedException``, "User ...
   is not authorized to perform: elasticmapreduce:<operation>", as AWS does
   for a call the credentials' IAM policy does not allow.
+* :meth:`FaultPlan.lose_answer` ``(operation, times, service="emr")``: the
+  request is carried out, then answered HTTP 500 ``InternalServerError``
+  as if its answer had been lost on the way: the client retries a request
+  that may have taken effect.
 * :meth:`FaultPlan.fail_s3` ``(key_prefix_or_uri, times, code)``: S3
   requests whose key starts with the prefix (``s3://bucket/prefix`` limits
   it to one bucket; a bare prefix matches in any bucket; listings match on
@@ -84,6 +88,8 @@ class _Fault:
     prefix: str | None
     code: str
     left: int
+    #: the request is carried out before the error is answered
+    carried_out: bool = False
 
 
 @dataclass
@@ -152,6 +158,14 @@ class FaultPlan:
         with self._lock:
             self._faults.append(_Fault(signing, operation, None, None, "AccessDeniedException",
                                        times))
+
+    def lose_answer(self, operation: str, times: int = 1, service: str = "emr") -> None:
+        """Carry out the next *times* calls of *operation*, then answer each
+        with an internal error instead of its result."""
+        signing = _SIGNING_NAMES.get(service, service)
+        with self._lock:
+            self._faults.append(_Fault(signing, operation, None, None, "InternalServerError",
+                                       times, carried_out=True))
 
     def fail_s3(self, key_prefix_or_uri: str, times: int = 1, code: str = "InternalError",
                 operation: str | None = None) -> None:
@@ -238,6 +252,9 @@ class RequestMiddleware:
                 hold.release.wait(120)
             return answer
         request.faulted = True
+        if fault.carried_out:
+            with self.emr_lock if self.emr_lock is not None else threading.Lock():
+                b"".join(self.app(environ, lambda *args: None))
         status, headers, body = error_response(request, fault.code,
                                                environ.get("REQUEST_METHOD") == "HEAD")
         start_response(status, headers)
@@ -348,9 +365,9 @@ def error_response(request: RecordedRequest, code: str, head: bool
                 "</ErrorResponse>" % (code, request_id)).encode()
         headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
     else:
-        status = 400
+        status = 500 if code == "InternalServerError" else 400
         name = "ThrottlingException" if code == "Throttling" else code
-        message = "Rate exceeded"
+        message = "Internal server error" if status == 500 else "Rate exceeded"
         if code == "AccessDeniedException":
             message = ("User: arn:aws:iam::123456789012:user/streamr-test is not authorized to"
                        " perform: %s:%s" % (request.service, request.operation))

@@ -254,6 +254,11 @@ class SimulatedEMR:
         by the credentials' IAM policy (see :mod:`tests.emr_sim.faults`)."""
         self.faults.deny(operation, times, service)
 
+    def lose_answer(self, operation: str, times: int = 1, service: str = "emr") -> None:
+        """The next *times* calls of *operation* take effect, but their
+        answers are lost (see :mod:`tests.emr_sim.faults`)."""
+        self.faults.lose_answer(operation, times, service)
+
     def fail_s3(self, key_prefix_or_uri: str, times: int = 1, code: str = "InternalError",
                 operation: str | None = None) -> None:
         """The next *times* S3 requests on matching keys fail with *code*."""

@@ -141,7 +141,27 @@ class EMRClusters:
         """Start a cluster from a RunJobFlow *request*; its id."""
         with self._errors("starting a cluster"):
             answer = self.emr.run_job_flow(**request)
-        return answer["JobFlowId"]
+        cluster_id = answer["JobFlowId"]
+        if answer.get("ResponseMetadata", {}).get("RetryAttempts"):
+            # RunJobFlow takes no idempotency token: an attempt whose answer
+            # was lost may have started a cluster of its own before the retry
+            self.end_lost_starts(request.get("Name"), cluster_id)
+        return cluster_id
+
+    def end_lost_starts(self, name: str | None, kept: str) -> None:
+        """Terminate every active cluster called *name* (unique to the run:
+        it holds the job key) but *kept*. Never raises: the run goes on with
+        *kept* and says what could not be checked."""
+        try:
+            extra = [summary["Id"] for summary in self.active()
+                     if summary.get("Name") == name and summary["Id"] != kept]
+            for cluster_id in extra:
+                log.warning("cluster %s was started by an attempt whose answer was lost;"
+                            " terminating it (the run's cluster is %s)", cluster_id, kept)
+                self.terminate(cluster_id)
+        except Exception as exc:
+            log.warning("could not check for a second cluster started by a retried request"
+                        " (%s): look for clusters named %s", exc, name)
 
     def describe(self, cluster_id: str) -> dict:
         with self._errors("cluster %s" % cluster_id):

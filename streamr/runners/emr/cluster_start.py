@@ -139,17 +139,23 @@ class ClusterStarter:
     def find_started(self, request: dict) -> str | None:
         """The id of the active cluster *request* started, found by its
         name, when the answer to the request never came (Ctrl-C while it
-        was on its way); None when EMR has no such cluster. Never raises:
-        it runs while the run is being stopped."""
+        was on its way, answers lost on every attempt); None when EMR has
+        no such cluster. More than one (each lost attempt may have started
+        one): the others are terminated. Never raises: it runs while the
+        run is being stopped."""
+        name = request.get("Name")
         try:
-            for summary in self.clusters.active():
-                if summary.get("Name") == request.get("Name"):
-                    log.info("cluster %s was started before the interruption",
-                             summary["Id"])
-                    return summary["Id"]
+            found = [summary["Id"] for summary in self.clusters.active()
+                     if summary.get("Name") == name]
         except Exception as exc:  # the interruption is what to report
             log.warning("could not look for the cluster this job was starting: %s", exc)
-        return None
+            return None
+        if not found:
+            return None
+        log.info("cluster %s was started before the interruption", found[-1])
+        if len(found) > 1:
+            self.clusters.end_lost_starts(name, found[-1])
+        return found[-1]
 
     def step_ids(self, cluster_id: str, request: dict) -> list:
         """The ids EMR gave the steps *request* started cluster

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from streamr.aws import aws_refused
 from streamr.runners.emr.answers import StepStatus
 from streamr.runners.emr.cluster import EMRClusters
 from streamr.runners.emr.cluster_start import ClusterStarter
@@ -103,9 +104,11 @@ class Placement:
         # fails, cleanup still knows the cluster
         try:
             self.cluster_id = self.ctx.starter.start(request)
-        except KeyboardInterrupt:
-            # EMR may have started the cluster with the answer still on its way:
-            # find it by its name (unique: it holds the job key), so it is stopped
+        except BaseException as exc:
+            if aws_refused(exc):  # EMR answered no: nothing was started
+                raise
+            # a Ctrl-C or a lost answer: EMR may have started the cluster all the
+            # same: find it by its name (unique: it holds the job key), so it is stopped
             self.cluster_id = self.ctx.starter.find_started(request)
             if self.cluster_id:
                 quietly("find the job's steps", lambda: setattr(
