@@ -147,6 +147,28 @@ def test_a_program_that_says_nothing_is_named_by_its_status(tmp_path):
     run_spark_submit(_program(tmp_path, "print('fine')\n"))  # no error
 
 
+def test_a_java_exception_is_named_without_its_stack(tmp_path):
+    argv = _program(tmp_path, """\
+        import sys
+        sys.stderr.write(
+            "26/11/29 10:00:00 WARN Utils: Set SPARK_LOCAL_IP if you need to\\n"
+            'Exception in thread "main" org.apache.spark.SparkException: Master must either'
+            " be yarn or start with spark, k8s, or local\\n"
+            "\\tat org.apache.spark.deploy.SparkSubmit.error(SparkSubmit.scala:1068)\\n"
+            "\\tat org.apache.spark.deploy.SparkSubmit.main(SparkSubmit.scala)\\n"
+            "Caused by: java.io.IOException: gone\\n"
+            "\\t... 7 more\\n"
+            "26/11/29 10:00:01 INFO ShutdownHookManager: Shutdown hook called\\n")
+        sys.exit(1)
+        """)
+    with pytest.raises(StepFailedException) as failed:
+        run_spark_submit(argv, step_num=0, num_steps=1)
+    assert str(failed.value) == (
+        "Step 1 of 1 failed: spark-submit exited with status 1 (org.apache.spark."
+        "SparkException: Master must either be yarn or start with spark, k8s, or local;"
+        " caused by java.io.IOException: gone)")
+
+
 def _run_word_count(*args, env=None):
     return subprocess.run([sys.executable, WORD_COUNT, "--no-conf", "-r", "spark", *args,
                            TALES], capture_output=True, cwd=ROOT, env=env, timeout=120)
