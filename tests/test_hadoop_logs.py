@@ -81,3 +81,19 @@ def test_the_failure_line_is_hadoops_own():
     assert run.error_line() == "Error Launching job : Output directory hdfs://nn:8020/out" \
         " already exists"
     assert JobRun(3).error_line() == "hadoop exited with status 3"
+
+
+def test_a_java_exception_from_hadoop_is_its_one_line_without_the_stack():
+    lines = ['Exception in thread "main" java.io.FileNotFoundException: File /no/such.jar'
+             " does not exist",
+             "\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocal.java:779)",
+             "\tat org.apache.hadoop.util.RunJar.main(RunJar.java:236)",
+             "Caused by: java.io.IOException: no such file",
+             "\t... 2 more"]
+    run = JobRun(1, lines, parse_step_log(lines))
+    assert run.error_line() == ("java.io.FileNotFoundException: File /no/such.jar does not"
+                                " exist; caused by java.io.IOException: no such file")
+    # no exception: the last line that is not part of a stack
+    said = ["Usage: hadoop jar <jar> [mainClass] args...", "\tat nothing.Here(X.java:1)"]
+    assert JobRun(1, said, parse_step_log(said)).error_line() == (
+        "Usage: hadoop jar <jar> [mainClass] args...")

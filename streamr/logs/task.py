@@ -21,8 +21,10 @@ __all__ = [
     "find_input_split",
     "find_java_exception",
     "find_python_traceback",
+    "last_plain_line",
     "parse_attempt_id",
     "parse_container_id",
+    "summarize_java_exception",
 ]
 
 _TRACEBACK = "Traceback (most recent call last):"
@@ -142,6 +144,31 @@ def find_java_exception(lines: Iterable[str], max_lines: int = 40) -> list[str] 
             found = text[header:end]
         i = end
     return _shorten(found, max_lines) if found else None
+
+
+def summarize_java_exception(lines: Iterable[str]) -> str | None:
+    """The last Java exception in *lines* as one line: its class and
+    message, and its deepest ``Caused by:``; ``None`` when there is none."""
+    stack = find_java_exception(lines, max_lines=1_000_000)
+    if not stack:
+        return None
+    head = stack[0].strip()
+    if head.startswith("Exception in thread "):
+        # 'Exception in thread "main" org.apache...Exception: why'
+        head = head.split('" ', 1)[-1]
+    causes = [line.strip()[len("Caused by: "):] for line in stack
+              if line.strip().startswith("Caused by: ")]
+    return head + ("; caused by %s" % causes[-1] if causes else "")
+
+
+def last_plain_line(lines: Iterable[str]) -> str:
+    """The last line of *lines* that is neither blank nor part of a Java
+    stack (a frame, ``... N more``); ``""`` when there is none."""
+    last = ""
+    for line in lines:
+        if line.strip() and not _continues_stack(line):
+            last = line.strip()
+    return last
 
 
 def _java_header(text: list[str], first_frame: int) -> int | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from streamr.console import end_progress
 from streamr.errors import HadoopError
 from streamr.logs.step import StepLogInfo, parse_step_log
+from streamr.logs.task import last_plain_line, summarize_java_exception
 from streamr.runners.process_group import start_group, stop_group
 from streamr.runners.progress import StepProgress
 
@@ -68,10 +69,8 @@ class JobRun:
         errors = [match.group(1) for match in map(_ERROR.search, self.lines) if match]
         if errors:
             return errors[-1]
-        tail = [line.strip() for line in self.lines if line.strip()]
-        if tail:
-            return tail[-1]
-        return "hadoop exited with status %d" % self.returncode
+        return (summarize_java_exception(self.lines) or last_plain_line(self.lines)
+                or "hadoop exited with status %d" % self.returncode)
 
 
 class JobClient:

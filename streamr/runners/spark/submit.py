@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 
 from streamr.errors import StepFailedException, UsageError
-from streamr.logs.task import find_python_traceback
+from streamr.logs.task import find_python_traceback, last_plain_line, summarize_java_exception
 from streamr.runners.process_group import start_group, stop_group
 
 __all__ = [
@@ -256,36 +256,6 @@ def _without_spark_frames(lines: list) -> list:
     return kept
 
 
-# a Java exception's first line: "org.apache.spark.SparkException: why"
-_JAVA_EXCEPTION = re.compile(r"^(?:Exception in thread \"[^\"]*\" )?"
-                             r"((?:[\w$]+\.)+[\w$]*(?:Exception|Error)\b.*)$")
-# a stack frame, or the "... 12 more" that stands for the frames left out
-_JAVA_FRAME = re.compile(r"^\s+(?:at |\.\.\. \d+ more)")
-
-
-def _last_said(lines: Sequence[str]) -> str:
-    """What a failed spark-submit said last about why: the last Java
-    exception it printed (class and message, with its deepest cause),
-    without the stack; else its last line that is not a stack frame; ``""``
-    when it said nothing."""
-    said = cause = plain = ""
-    for raw in lines:
-        line = raw.strip()
-        if not line or _JAVA_FRAME.match(raw):
-            continue
-        plain = line
-        if line.startswith("Caused by: "):
-            if said:
-                cause = line[len("Caused by: "):]
-            continue
-        match = _JAVA_EXCEPTION.match(line)
-        if match:
-            said, cause = match.group(1), ""
-    if said:
-        return said + ("; caused by %s" % cause if cause else "")
-    return plain
-
-
 #: seconds spark-submit has to stop (its shutdown stops the Spark
 #: application: a cluster's executors, a local master's workers) before
 #: its process group is killed
@@ -327,7 +297,7 @@ def run_spark_submit(argv: Sequence[str], *, env: dict | None = None,
     if said.get("step_num") is not None:
         step_num, num_steps = said["step_num"], said.get("num_steps", num_steps)
     if reason is None:
-        last = _last_said(lines)
+        last = summarize_java_exception(lines) or last_plain_line(lines)
         reason = "spark-submit exited with status %d%s" % (
             status, " (%s)" % last if last and not traceback_text else "")
     raise StepFailedException(reason=reason, step_num=step_num, num_steps=num_steps,
