@@ -29,9 +29,24 @@ def _program(path) -> str:
 def test_the_option_wins_over_every_place(tmp_path):
     home = _program(tmp_path / "home" / "bin" / "hadoop")
     assert home
-    found = find_hadoop_bin(["/opt/my/hadoop", "--config", "/etc/x"],
+    mine = _program(tmp_path / "opt" / "my" / "hadoop")
+    found = find_hadoop_bin([mine, "--config", "/etc/x"],
                             environ={"HADOOP_HOME": str(tmp_path / "home"), "PATH": ""})
-    assert found == ["/opt/my/hadoop", "--config", "/etc/x"]
+    assert found == [mine, "--config", "/etc/x"]
+    on_path = _program(tmp_path / "path" / "my-hadoop")
+    assert find_hadoop_bin(["my-hadoop", "fs"], environ={
+        "PATH": os.path.dirname(on_path)}) == ["my-hadoop", "fs"]
+
+
+def test_an_option_naming_no_program_says_so(tmp_path):
+    with pytest.raises(HadoopNotFound, match=r"^hadoop_bin %s does not exist; set hadoop_bin"
+                       % (tmp_path / "nothing")):
+        find_hadoop_bin([str(tmp_path / "nothing")], environ={"PATH": ""})
+    (tmp_path / "data").write_text("not a program")
+    with pytest.raises(HadoopNotFound, match=r"is not executable"):
+        find_hadoop_bin([str(tmp_path / "data")], environ={"PATH": ""})
+    with pytest.raises(HadoopNotFound, match=r"^hadoop_bin my-hadoop is not on PATH"):
+        find_hadoop_bin(["my-hadoop"], environ={"PATH": str(tmp_path)})
 
 
 @pytest.mark.parametrize("variable", ["HADOOP_PREFIX", "HADOOP_HOME", "HADOOP_INSTALL"])

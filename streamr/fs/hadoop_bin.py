@@ -32,6 +32,7 @@ def find_hadoop_bin(configured: list | None = None, environ=None) -> list:
     the ``hadoop_bin`` option's value. :class:`HadoopNotFound` when there
     is none, naming where it looked."""
     if configured:
+        _check_configured(list(configured), environ)
         return list(configured)
     looked = []
     homes = dict(hadoop_homes(environ))
@@ -50,3 +51,20 @@ def find_hadoop_bin(configured: list | None = None, environ=None) -> list:
     looked.append("hadoop on PATH")
     raise HadoopNotFound("no hadoop program found (looked at %s); set hadoop_bin"
                          " (--hadoop-bin) or HADOOP_HOME" % ", ".join(looked))
+
+
+def _check_configured(words: list, environ=None) -> None:
+    """Refuse a ``hadoop_bin`` whose program (its first word) cannot be
+    run: a path that is not an executable file, or a name not on PATH."""
+    program = words[0]
+    if os.path.sep in program:
+        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+            raise HadoopNotFound("hadoop_bin %s %s; set hadoop_bin (--hadoop-bin) to the"
+                                 " hadoop program" % (program, "is not executable"
+                                                      if os.path.isfile(program)
+                                                      else "does not exist"))
+        return
+    path = (os.environ if environ is None else environ).get("PATH", os.defpath)
+    if not shutil.which(program, path=path):
+        raise HadoopNotFound("hadoop_bin %s is not on PATH; set hadoop_bin (--hadoop-bin)"
+                             " to the hadoop program's full path" % program)
