@@ -27,7 +27,7 @@ from streamr.logs import (
 )
 from tests.emr_sim.driver import IDLE_TIMEOUT_REASON
 from tests.support.emr import SimSetup
-from tests.support.waiting import wait_for
+from tests.support.waiting import DEADLINE, wait_for
 
 BUCKET = "emr-sim-tests"
 LOGS = "s3://%s/logs/" % BUCKET
@@ -549,6 +549,14 @@ def _slow_jar(sim, seconds=0.3):
     sim.register_jar("slow.jar", lambda args, jar: time.sleep(seconds))
 
 
+def _meeting_jar(sim, steps: int):
+    """slow.jar, as a program that ends only once *steps* runs of it are
+    running at the same time (a step run alone waits until the deadline,
+    then fails): steps that complete ran at once, however busy the machine."""
+    meeting = threading.Barrier(steps, timeout=DEADLINE)
+    sim.register_jar("slow.jar", lambda args, jar: meeting.wait() and 0)  # exit status 0
+
+
 def _overlaps(runs):
     return any(a.started < b.ended and b.started < a.ended
                for i, a in enumerate(runs) for b in runs[i + 1:])
@@ -556,7 +564,10 @@ def _overlaps(runs):
 
 @pytest.mark.parametrize("level", [1, 2])
 def test_step_concurrency_level(sim, level):
-    _slow_jar(sim)
+    if level == 1:
+        _slow_jar(sim)  # two steps run at once would overlap in time
+    else:
+        _meeting_jar(sim, 2)
     cluster_id = run_cluster(sim, StepConcurrencyLevel=level,
                              steps=[jar_step("s%d" % i, "slow.jar") for i in range(2)])
     assert sim.wait_for_cluster(cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS") == "TERMINATED"
@@ -567,7 +578,7 @@ def test_step_concurrency_level(sim, level):
 
 
 def test_modify_cluster_raises_concurrency(sim):
-    _slow_jar(sim, 0.2)
+    _meeting_jar(sim, 3)
     cluster_id = run_cluster(sim, keep_alive=True)
     sim.wait_for_cluster(cluster_id, "WAITING")
     emr = sim.client("emr")
