@@ -41,7 +41,7 @@ def find_hadoop_bin(configured: list | None = None, environ=None) -> list:
             looked.append("$%s/bin/hadoop ($%s not set)" % (name, name))
             continue
         candidate = os.path.join(homes[name], "bin", "hadoop")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        if _runnable(candidate):
             return [candidate]
         looked.append("$%s/bin/hadoop (%s)" % (name, candidate))
     path = (os.environ if environ is None else environ).get("PATH", os.defpath)
@@ -58,7 +58,7 @@ def _check_configured(words: list, environ=None) -> None:
     run: a path that is not an executable file, or a name not on PATH."""
     program = words[0]
     if os.path.sep in program:
-        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+        if not _runnable(program):
             raise HadoopNotFound("hadoop_bin %s %s; set hadoop_bin (--hadoop-bin) to the"
                                  " hadoop program" % (program, "is not executable"
                                                       if os.path.isfile(program)
@@ -68,3 +68,7 @@ def _check_configured(words: list, environ=None) -> None:
     if not shutil.which(program, path=path):
         raise HadoopNotFound("hadoop_bin %s is not on PATH; set hadoop_bin (--hadoop-bin)"
                              " to the hadoop program's full path" % program)
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)

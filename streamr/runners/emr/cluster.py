@@ -148,13 +148,18 @@ class EMRClusters:
             self.end_lost_starts(request.get("Name"), cluster_id)
         return cluster_id
 
-    def end_lost_starts(self, name: str | None, kept: str) -> None:
+    def named(self, name: str | None) -> list:
+        """Ids of the active clusters called *name*, in EMR's order."""
+        return [summary["Id"] for summary in self.active() if summary.get("Name") == name]
+
+    def end_lost_starts(self, name: str | None, kept: str, found: list | None = None) -> None:
         """Terminate every active cluster called *name* (unique to the run:
-        it holds the job key) but *kept*. Never raises: the run goes on with
-        *kept* and says what could not be checked."""
+        it holds the job key) but *kept*; *found* is their ids when already
+        listed. Never raises: the run goes on with *kept* and says what
+        could not be checked."""
         try:
-            extra = [summary["Id"] for summary in self.active()
-                     if summary.get("Name") == name and summary["Id"] != kept]
+            extra = [cluster_id for cluster_id in (self.named(name) if found is None else found)
+                     if cluster_id != kept]
             for cluster_id in extra:
                 log.warning("cluster %s was started by an attempt whose answer was lost;"
                             " terminating it (the run's cluster is %s)", cluster_id, kept)

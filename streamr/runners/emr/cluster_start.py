@@ -145,8 +145,7 @@ class ClusterStarter:
         run is being stopped."""
         name = request.get("Name")
         try:
-            found = [summary["Id"] for summary in self.clusters.active()
-                     if summary.get("Name") == name]
+            found = self.clusters.named(name)
         except Exception as exc:  # the interruption is what to report
             log.warning("could not look for the cluster this job was starting: %s", exc)
             return None
@@ -154,7 +153,7 @@ class ClusterStarter:
             return None
         log.info("cluster %s was started before the interruption", found[-1])
         if len(found) > 1:
-            self.clusters.end_lost_starts(name, found[-1])
+            self.clusters.end_lost_starts(name, found[-1], found)
         return found[-1]
 
     def step_ids(self, cluster_id: str, request: dict) -> list:
